@@ -1,0 +1,7 @@
+export type {
+  AdapterDescription,
+  HostTensor,
+  OptimizerKind,
+  OptimizerUnderTest,
+  TrainingRequest,
+} from "./adapter.js";
