@@ -1,1 +1,124 @@
-export {};
+/**
+ * `pnpm bench`: optimizer steps, optimizer state, memory bandwidth, matrix multiply and
+ * MNIST training, for every adapter that loads, beside the NumPy seed when python3 has
+ * NumPy. Prints a Markdown report and writes it with the JSON results.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadMnist, mnistDataDir } from "@a2s/mnist";
+import { ADAPTER_FAMILIES } from "./adapters/index.js";
+import type { StepAdapter, TrainAdapter } from "./adapters/types.js";
+import { measureBandwidth } from "./bandwidth.js";
+import { parseCli, USAGE, UsageError } from "./cli.js";
+import { matmulRows } from "./matmul.js";
+import { makePlan } from "./plan.js";
+import { renderReport } from "./report.js";
+import type { BenchResults } from "./results.js";
+import { runSeed } from "./seed.js";
+import { firstLine, stepRows } from "./steps.js";
+import { trainingRows } from "./training.js";
+import { loadUnavailable } from "./unavailable.js";
+
+const RESULTS_DIR = fileURLToPath(new URL("../results", import.meta.url));
+
+async function main(argv: readonly string[]): Promise<void> {
+  const cli = parseCli(argv, (quick) => (quick ? join(RESULTS_DIR, "quick") : RESULTS_DIR));
+  const plan = makePlan(cli.quick);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const started = performance.now();
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    quick: cli.quick,
+    machine: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      loadavgStart: loadavg(),
+      loadavgEnd: [],
+    },
+    seconds: 0,
+    steps: [],
+    memory: [],
+    bandwidth: null,
+    matmul: [],
+    training: [],
+    seed: { available: false, reason: "skipped (--no-seed)" },
+  };
+
+  const mnist = await loadMnist();
+  const steppers: StepAdapter[] = [];
+  const trainers: TrainAdapter[] = [];
+  for (const family of ADAPTER_FAMILIES) {
+    try {
+      const set = await family.load();
+      steppers.push(...set.steppers);
+      trainers.push(...set.trainers);
+    } catch (error) {
+      log(`${family.names.join(", ")}: not available (${firstLine(error)})`);
+      const missing = loadUnavailable(family.names, firstLine(error), plan.stepSizes);
+      results.steps.push(...missing.steps);
+      results.training.push(...missing.training);
+    }
+  }
+
+  log("bandwidth: triad and typed fused A2S");
+  try {
+    results.bandwidth = await measureBandwidth(
+      steppers.find((s) => s.name === "typed fused"),
+      plan,
+    );
+  } catch (error) {
+    log(`  failed: ${firstLine(error)}`);
+  }
+
+  log("optimizer steps");
+  const available = [];
+  for (const adapter of steppers) {
+    const { steps, memory } = await stepRows(adapter, plan, log);
+    available.push(...steps);
+    results.memory.push(...memory);
+  }
+  results.steps.unshift(...available);
+
+  log("matrix multiply");
+  try {
+    results.matmul = await matmulRows(mnist);
+  } catch (error) {
+    results.matmulNote = firstLine(error);
+  }
+
+  log("training");
+  const trained = [];
+  for (const adapter of trainers) trained.push(...(await trainingRows(adapter, mnist, plan.trainingSteps, log)));
+  results.training.unshift(...trained);
+
+  if (!cli.noSeed) {
+    log("NumPy seed");
+    results.seed = await runSeed(mnistDataDir(), plan.seed);
+    if (!results.seed.available) log(`  ${results.seed.reason}`);
+  }
+
+  results.machine.loadavgEnd = loadavg();
+  results.seconds = (performance.now() - started) / 1000;
+  const report = renderReport(results);
+  process.stdout.write(`${report}\n`);
+  if (cli.out !== null) {
+    await mkdir(cli.out, { recursive: true });
+    await writeFile(join(cli.out, "bench.json"), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(join(cli.out, "bench.md"), report);
+    log(`wrote ${join(cli.out, "bench.md")} and bench.json`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    if (error.message) process.stderr.write(`${error.message}\n`);
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(error.message ? 2 : 0);
+  }
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,133 @@
+/**
+ * Rows for @a2s/tfjs on tfjs's cpu and wasm backends: its A2S against `tf.train.adam`,
+ * both driven through `applyGradients`, and the seed's MLP built with `tf.layers`.
+ */
+import type { Kind } from "../results.js";
+import { stepInputs } from "../shapes.js";
+import type { AdapterSet, StateSize, Stepper, TensorShapes, Trainer } from "./types.js";
+
+type Tf = typeof import("@tensorflow/tfjs");
+type Optimizer = import("@tensorflow/tfjs").Optimizer;
+
+type Backend = "cpu" | "wasm";
+
+// Not yet built while the adapter is written: a variable specifier keeps tsc from resolving it.
+const PACKAGE: string = "@a2s/tfjs";
+
+export async function loadTfjs(): Promise<AdapterSet> {
+  const tf = await import("@tensorflow/tfjs");
+  await import("@tensorflow/tfjs-backend-wasm");
+  const adapter = (await import(PACKAGE)) as Record<string, unknown>;
+  const factory = adapter["a2s"];
+  if (typeof factory !== "function") throw new Error("@a2s/tfjs does not export a2s() yet");
+  const makeOptimizer = (kind: Kind): Optimizer =>
+    kind === "A2S" ? (factory as () => Optimizer)() : tf.train.adam(0.001);
+  const set: AdapterSet = { steppers: [], trainers: [] };
+  for (const backend of ["cpu", "wasm"] as Backend[]) {
+    const name = `tfjs ${backend}`;
+    const use = async () => {
+      if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} did not initialise`);
+    };
+    set.steppers.push({
+      name,
+      make: async (kind, shapes) => {
+        await use();
+        return tfjsStepper(tf, makeOptimizer(kind), shapes);
+      },
+    });
+    set.trainers.push({
+      name,
+      make: async (kind, seed) => {
+        await use();
+        return tfjsTrainer(tf, makeOptimizer(kind), seed);
+      },
+    });
+  }
+  return set;
+}
+
+let variableCount = 0;
+
+function tfjsStepper(tf: Tf, optimizer: Optimizer, shapes: TensorShapes): Stepper {
+  const { params, grads } = stepInputs(shapes);
+  const prefix = `bench${variableCount++}`;
+  const variables = Object.entries(params).map(([name, values]) =>
+    tf.variable(tf.tensor(values, [...(shapes[name] as number[])]), true, `${prefix}/${name}`),
+  );
+  const gradMaps = grads.map((set) =>
+    Object.fromEntries(
+      Object.entries(set).map(([name, values]) => [
+        `${prefix}/${name}`,
+        tf.tensor(values, [...(shapes[name] as number[])]),
+      ]),
+    ),
+  );
+  let turn = 0;
+  return {
+    async: false,
+    step() {
+      optimizer.applyGradients(gradMaps[turn] as Record<string, import("@tensorflow/tfjs").Tensor>);
+      turn ^= 1;
+    },
+    stateSize: () => slotSize(optimizer),
+    dispose() {
+      optimizer.dispose();
+      for (const v of variables) v.dispose();
+      for (const map of gradMaps) for (const t of Object.values(map)) t.dispose();
+    },
+  };
+}
+
+/**
+ * The slot tensors tfjs itself lists for the optimizer: `getWeights()` without its first
+ * entry, the iteration count, which tfjs's optimizers put first.
+ */
+async function slotSize(optimizer: Optimizer): Promise<StateSize> {
+  const weights = await optimizer.getWeights();
+  let bytes = 0;
+  for (const { tensor } of weights.slice(1)) bytes += tensor.size * 4;
+  return { bytes, bytesPerElement: 4, source: "getWeights() slot tensors" };
+}
+
+/** 784-128-64-10 with ReLU and He-normal weights, softmax cross-entropy on the logits. */
+function tfjsTrainer(tf: Tf, optimizer: Optimizer, seed: number): Trainer {
+  const dense = (units: number, activation: "relu" | "linear", extra: object, layerSeed: number) =>
+    tf.layers.dense({ units, activation, kernelInitializer: tf.initializers.heNormal({ seed: layerSeed }), ...extra });
+  const model = tf.sequential({
+    layers: [
+      dense(128, "relu", { inputShape: [784] }, seed),
+      dense(64, "relu", {}, seed + 1),
+      dense(10, "linear", {}, seed + 2),
+    ],
+  });
+  const variables = model.trainableWeights.map((w) => w.read() as import("@tensorflow/tfjs").Variable);
+  return {
+    step(x, y) {
+      tf.tidy(() => {
+        const xs = tf.tensor2d(x, [y.length, 784]);
+        const labels = tf.oneHot(tf.tensor1d(y, "int32"), 10);
+        optimizer.minimize(
+          () => tf.losses.softmaxCrossEntropy(labels, model.apply(xs) as import("@tensorflow/tfjs").Tensor),
+          false,
+          variables,
+        );
+      });
+    },
+    async accuracy(x, y) {
+      const predicted = tf.tidy(() =>
+        (model.predict(tf.tensor2d(x, [y.length, 784]), { batchSize: 1000 }) as import("@tensorflow/tfjs").Tensor).argMax(
+          -1,
+        ),
+      );
+      const digits = await predicted.data();
+      predicted.dispose();
+      let correct = 0;
+      for (let i = 0; i < y.length; i++) if (digits[i] === y[i]) correct++;
+      return correct / y.length;
+    },
+    dispose() {
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/** What the bench needs from each adapter, whatever its tensors are. */
+import type { Kind } from "../results.js";
+
+/** Tensor name to shape; the bench fills parameters and gradients itself. */
+export type TensorShapes = Readonly<Record<string, readonly number[]>>;
+
+/** Optimizer state as counted from the state itself. */
+export interface StateSize {
+  bytes: number;
+  bytesPerElement: number;
+  /** Where it was counted, e.g. "checkpoint slots". */
+  source: string;
+}
+
+/** One optimizer over fixed parameters, stepped with gradients the bench made. */
+export interface Stepper {
+  /** One update. Returns a promise when {@link async} is true. */
+  step(): unknown;
+  async: boolean;
+  stateSize(): Promise<StateSize>;
+  dispose(): void | Promise<void>;
+}
+
+/** Makes steppers for one adapter (one row label, e.g. "tfjs wasm"). */
+export interface StepAdapter {
+  name: string;
+  make(kind: Kind, shapes: TensorShapes): Promise<Stepper>;
+  /**
+   * Cheap enough per step to time at every size, `--quick` included: the typed fused
+   * kernel, whose 1e7 row is the bandwidth figure.
+   */
+  cheapAtEverySize?: boolean;
+}
+
+/** The seed's MLP under one adapter, trained one batch of 64 at a time. */
+export interface Trainer {
+  step(x: Float32Array, y: Uint8Array): unknown;
+  accuracy(x: Float32Array, y: Uint8Array): number | Promise<number>;
+  dispose(): void | Promise<void>;
+}
+
+export interface TrainAdapter {
+  name: string;
+  make(kind: Kind, seed: number): Promise<Trainer>;
+}
+
+/** What loading one adapter package yields. */
+export interface AdapterSet {
+  steppers: StepAdapter[];
+  trainers: TrainAdapter[];
+}
+
+/** One adapter package, loaded on demand so a missing one becomes a row that says so. */
+export interface AdapterFamily {
+  /** The row labels it provides, used to report it as unavailable when loading fails. */
+  names: readonly string[];
+  load(): Promise<AdapterSet>;
+}

@@ -1,0 +1,55 @@
+/** How much a run measures: the full run behind the committed results, or `--quick`. */
+import type { TimingPlan } from "./measure.js";
+import type { SeedPlan } from "./seed.js";
+import { MLP_PARAMS } from "./shapes.js";
+
+export interface RunPlan {
+  quick: boolean;
+  /** Sizes of the optimizer-step rows. */
+  stepSizes: readonly number[];
+  /** Timing per size: fewer, longer calls at the large sizes. */
+  timing(size: number): TimingPlan;
+  /**
+   * Sizes above this run only where a step is cheap (the typed fused kernel, for the
+   * bandwidth figure); other adapters say they were skipped.
+   */
+  slowAdapterMaxSize: number;
+  /** Elements of the triad and of the bandwidth comparison. */
+  bandwidthElements: number;
+  /** Training steps timed per adapter and optimizer; 938 is one epoch. */
+  trainingSteps: number;
+  seed: SeedPlan;
+}
+
+export const EPOCH_STEPS = 938;
+const LARGE = 10_000_000;
+
+export function makePlan(quick: boolean): RunPlan {
+  const sizes = [MLP_PARAMS, 1_000_000, LARGE];
+  if (quick) {
+    return {
+      quick,
+      stepSizes: sizes,
+      timing: (size) =>
+        size >= LARGE
+          ? { rounds: 1, iterations: 5, time: 0, warmupIterations: 2 }
+          : { rounds: 2, iterations: 10, time: size > MLP_PARAMS ? 100 : 150, warmupIterations: 5 },
+      slowAdapterMaxSize: 1_000_000,
+      bandwidthElements: LARGE,
+      trainingSteps: 60,
+      seed: { sizes: [MLP_PARAMS, 1_000_000], repeats: 8, largeRepeats: 2, epochSteps: 60 },
+    };
+  }
+  return {
+    quick,
+    stepSizes: sizes,
+    timing: (size) =>
+      size >= LARGE
+        ? { rounds: 2, iterations: 5, time: 0, warmupIterations: 2 }
+        : { rounds: 4, iterations: 20, time: 400, warmupIterations: 10 },
+    slowAdapterMaxSize: LARGE,
+    bandwidthElements: LARGE,
+    trainingSteps: EPOCH_STEPS,
+    seed: { sizes: [MLP_PARAMS, 1_000_000, LARGE], repeats: 30, largeRepeats: 4, epochSteps: EPOCH_STEPS },
+  };
+}

@@ -1,0 +1,217 @@
+/** The Markdown report (results/bench.md and stdout), made from the JSON results alone. */
+import { EPOCH_STEPS } from "./plan.js";
+import type { BenchResults, Kind, SeedOutput, StepRow, TrainingRow } from "./results.js";
+
+export const SEED_LABEL = "NumPy seed (float64)";
+
+/** Goal: an A2S step costs at most this many Adam steps in every adapter. */
+export const STEP_RATIO_GOAL = 1.3;
+/** Goal: the fused kernel reaches this fraction of the triad's bandwidth. */
+export const BANDWIDTH_GOAL = 0.9;
+/** Goal: onnxruntime trains this many times faster per epoch than the NumPy seed. */
+export const ONNX_SPEEDUP_GOAL = 5;
+
+export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  return a == null || b == null || b === 0 ? null : a / b;
+}
+
+export function renderReport(r: BenchResults): string {
+  const seed = r.seed.available ? r.seed.output : null;
+  const lines: string[] = [];
+  lines.push(`# a2s benchmarks${r.quick ? " (--quick)" : ""}`, "");
+  lines.push(
+    `Run ${r.startedAt}, ${r.seconds.toFixed(0)} s; Node ${r.machine.node} on ${r.machine.cpus} x ${r.machine.cpuModel}.`,
+    `Load average (1, 5, 15 min) at start ${loads(r.machine.loadavgStart)}, at end ${loads(r.machine.loadavgEnd)}` +
+      ` on ${r.machine.cpus} cores: figures taken under load are noisy; ratios measured side by side hold up better than absolute times.`,
+    "",
+  );
+
+  lines.push("## Optimizer step", "");
+  lines.push(
+    "Median milliseconds per step after warm-up (tinybench; A2S and Adam timed in alternating rounds). " +
+      "`vs seed` is the NumPy seed's A2S step time over this A2S step time (how many times faster).",
+    "",
+  );
+  lines.push("| adapter | params | tensors | A2S ms | Adam ms | A2S / Adam | vs seed | note |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  for (const row of r.steps) {
+    const seedRow = seed?.steps.find((s) => s.size === row.size);
+    const speedup = ratio(seedRow ? seedRow.A2S.seconds * 1000 : null, row.a2sMs);
+    lines.push(
+      `| ${row.adapter} | ${count(row.size)} | ${row.tensors} | ${ms(row.a2sMs)} | ${ms(row.adamMs)} | ` +
+        `${times(ratio(row.a2sMs, row.adamMs))} | ${times(speedup)} | ${row.note ?? ""} |`,
+    );
+  }
+  if (seed) {
+    for (const s of seed.steps) {
+      lines.push(
+        `| ${SEED_LABEL} | ${count(s.size)} | ${s.tensors} | ${ms(s.A2S.seconds * 1000)} | ${ms(s.Adam.seconds * 1000)} | ` +
+          `${times(s.A2S.seconds / s.Adam.seconds)} | 1.00x | ${s.A2S.samples} timed steps after 11 |`,
+      );
+    }
+  } else if (!r.seed.available) {
+    lines.push(`| ${SEED_LABEL} | | | | | | | not measured: ${r.seed.reason} |`);
+  }
+  lines.push("");
+
+  lines.push("## Optimizer state", "");
+  lines.push("Bytes of state per parameter, counted from the state itself after some steps.", "");
+  lines.push("| adapter | optimizer | bytes / param | floats / param | counted from |");
+  lines.push("| --- | --- | ---: | ---: | --- |");
+  for (const m of r.memory) {
+    lines.push(
+      `| ${m.adapter} | ${m.kind} | ${m.bytesPerParam.toFixed(1)} | ${(m.bytesPerParam / m.bytesPerElement).toFixed(1)} ` +
+        `(float${m.bytesPerElement * 8}) | ${m.source} |`,
+    );
+  }
+  if (seed) {
+    const s = seed.steps[0];
+    if (s) {
+      for (const kind of ["A2S", "Adam"] as Kind[]) {
+        const bytes = s[kind].stateBytesPerParam;
+        lines.push(
+          `| ${SEED_LABEL} | ${kind} | ${bytes.toFixed(1)} | ${(bytes / 8).toFixed(1)} (float64) | the optimizer's arrays (nbytes) |`,
+        );
+      }
+    }
+  }
+  lines.push("");
+
+  lines.push("## Memory bandwidth", "");
+  if (r.bandwidth) {
+    const b = r.bandwidth;
+    lines.push("| kernel | elements | median ms | bytes / element | GB/s | of triad |");
+    lines.push("| --- | ---: | ---: | ---: | ---: | ---: |");
+    lines.push(`| triad a[i] = b[i] + s*c[i] | ${count(b.elements)} | ${ms(b.triadMs)} | 12 | ${gbs(b.triadGBs)} | 100% |`);
+    lines.push(
+      `| typed fused A2S step | ${count(b.elements)} | ${ms(b.fusedA2SMs)} | 48 | ${gbs(b.fusedA2SGBs)} | ` +
+        `${percent(ratio(b.fusedA2SGBs, b.triadGBs))} |`,
+    );
+  } else {
+    lines.push("Not measured.");
+  }
+  lines.push("");
+  lines.push("## Typed MLP matrix multiply", "");
+  if (r.matmul.length > 0) {
+    lines.push("| product | input | median ms | GFLOP/s (2mkn / time) |");
+    lines.push("| --- | --- | ---: | ---: |");
+    for (const m of r.matmul) {
+      const [rows, inner, cols] = m.shape;
+      lines.push(`| ${rows} x ${inner} by ${inner} x ${cols} | ${m.source} | ${ms(m.ms)} | ${m.gflops.toFixed(2)} |`);
+    }
+  } else {
+    lines.push(`Not measured: ${r.matmulNote ?? "@a2s/mlp not available"}.`);
+  }
+  lines.push("");
+
+  lines.push("## Training", "");
+  lines.push(
+    `Seconds per MNIST epoch (${EPOCH_STEPS} steps of 64), the seed's MLP; test accuracy on all 10,000 test images ` +
+      "after the timed steps. `vs seed` is the NumPy seed's seconds per epoch with the same optimizer over these.",
+    "",
+  );
+  lines.push("| adapter | optimizer | s / epoch | steps timed | test accuracy | vs seed | note |");
+  lines.push("| --- | --- | ---: | ---: | ---: | ---: | --- |");
+  for (const t of r.training) {
+    lines.push(
+      `| ${t.adapter} | ${t.kind} | ${secs(t.secondsPerEpoch)} | ${stepsTimed(t.measuredSteps)} | ` +
+        `${percent(t.testAccuracy, 2)} | ${times(ratio(seedEpoch(seed, t.kind), t.secondsPerEpoch))} | ${t.note ?? ""} |`,
+    );
+  }
+  if (seed) {
+    for (const kind of ["A2S", "Adam"] as Kind[]) {
+      const e = seed.epoch[kind];
+      lines.push(
+        `| ${SEED_LABEL} | ${kind} | ${secs(seedEpoch(seed, kind))} | ${stepsTimed(e.steps)} | ` +
+          `${percent(e.testAccuracy, 2)} | 1.00x | OpenBLAS threads: ${r.seed.available ? r.seed.blasThreads : ""} |`,
+      );
+    }
+  }
+  lines.push("");
+
+  lines.push("## Goals", "");
+  lines.push(...goalLines(r, seed), "");
+  return lines.join("\n");
+}
+
+/** One line per goal: the figure measured and how far it is from the goal. */
+export function goalLines(r: BenchResults, seed: SeedOutput | null): string[] {
+  const out: string[] = [];
+  const measured = r.steps.filter((s) => s.a2sMs !== null && s.adamMs !== null);
+  const worst = new Map<string, StepRow>();
+  for (const s of measured) {
+    const current = worst.get(s.adapter);
+    if (!current || (ratio(s.a2sMs, s.adamMs) ?? 0) > (ratio(current.a2sMs, current.adamMs) ?? 0)) {
+      worst.set(s.adapter, s);
+    }
+  }
+  const parts = [...worst.values()].map((s) => {
+    const x = ratio(s.a2sMs, s.adamMs) as number;
+    return `${s.adapter} ${times(x)} (worst at ${count(s.size)}) ${x <= STEP_RATIO_GOAL ? "met" : "NOT met"}`;
+  });
+  const seedRatio = seed?.steps.map((s) => s.A2S.seconds / s.Adam.seconds) ?? [];
+  out.push(
+    `- A2S step <= ${STEP_RATIO_GOAL}x Adam's in every adapter: ${parts.length ? parts.join("; ") : "no adapter measured"}.` +
+      (seedRatio.length ? ` The NumPy seed: ${seedRatio.map((x) => times(x)).join(", ")}.` : ""),
+  );
+  const b = r.bandwidth;
+  const fraction = b ? ratio(b.fusedA2SGBs, b.triadGBs) : null;
+  out.push(
+    `- Typed fused A2S at 1e7 >= ${percent(BANDWIDTH_GOAL)} of the triad: ` +
+      (fraction === null
+        ? "not measured."
+        : `${percent(fraction)} (${gbs(b?.fusedA2SGBs ?? null)} of ${gbs(b?.triadGBs ?? null)} GB/s), ` +
+          `${fraction >= BANDWIDTH_GOAL ? "met" : "NOT met"}.`),
+  );
+  const onnx = r.training.find((t) => t.adapter === "onnxruntime" && t.kind === "A2S");
+  const seedA2S = seedEpoch(seed, "A2S");
+  const speedup = ratio(seedA2S, onnx?.secondsPerEpoch);
+  out.push(
+    `- onnxruntime trains >= ${ONNX_SPEEDUP_GOAL}x faster per epoch than the NumPy seed (A2S): ` +
+      (speedup === null
+        ? `not measured (${onnx ? (onnx.note ?? "no time") : "onnxruntime row missing"}${seed ? "" : ", no NumPy seed"}).`
+        : `${times(speedup)} (${secs(onnx?.secondsPerEpoch ?? null)} vs ${secs(seedA2S)} s), ` +
+          `${speedup >= ONNX_SPEEDUP_GOAL ? "met" : "NOT met"}; test accuracy ` +
+          `${percent(onnx?.testAccuracy ?? null, 2)} vs ${percent(seed?.epoch.A2S.testAccuracy ?? null, 2)}.`),
+  );
+  return out;
+}
+
+function seedEpoch(seed: SeedOutput | null, kind: Kind): number | null {
+  if (!seed) return null;
+  const e = seed.epoch[kind];
+  return (e.seconds * seed.epoch.fullSteps) / e.steps;
+}
+
+function stepsTimed(steps: number): string {
+  return steps >= EPOCH_STEPS || steps === 0 ? String(steps) : `${steps} (extrapolated)`;
+}
+
+function loads(values: number[]): string {
+  return values.map((v) => v.toFixed(2)).join(", ");
+}
+
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+function ms(value: number | null): string {
+  if (value === null) return "-";
+  return value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
+}
+
+function secs(value: number | null): string {
+  return value === null ? "-" : value.toFixed(2);
+}
+
+function gbs(value: number | null): string {
+  return value === null ? "-" : value.toFixed(1);
+}
+
+function times(value: number | null): string {
+  return value === null ? "-" : `${value.toFixed(2)}x`;
+}
+
+function percent(value: number | null, digits = 0): string {
+  return value === null ? "-" : `${(value * 100).toFixed(digits)}%`;
+}

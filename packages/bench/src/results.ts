@@ -1,0 +1,109 @@
+/** The shape of `results/bench.json`: everything one run measured, with where it ran. */
+
+export type Kind = "A2S" | "Adam";
+
+/** One optimizer step, A2S beside Adam in the same adapter at one size. */
+export interface StepRow {
+  adapter: string;
+  /** Parameters in all tensors together. */
+  size: number;
+  /** How many tensors they are split into (6 for the MLP, 1 for a flat vector). */
+  tensors: number;
+  /** Median milliseconds per step, or null when the row could not run. */
+  a2sMs: number | null;
+  adamMs: number | null;
+  /** Timed steps behind each median (after warm-up). */
+  samples: number;
+  /** Why the row has no numbers, or what to know about them. */
+  note?: string;
+}
+
+/** Optimizer state measured from the state itself, after a few steps. */
+export interface MemoryRow {
+  adapter: string;
+  kind: Kind;
+  bytesPerParam: number;
+  /** Bytes of one element of the state (4 for float32, 8 for float64). */
+  bytesPerElement: number;
+  /** Where the bytes were counted. */
+  source: string;
+}
+
+export interface BandwidthResult {
+  elements: number;
+  triadMs: number;
+  /** 12 bytes per element: two reads and one write of a float32. */
+  triadGBs: number;
+  /** Median of the typed fused A2S step at `elements`, or null when typed is missing. */
+  fusedA2SMs: number | null;
+  /** 48 bytes per parameter over the fused kernel's two passes. */
+  fusedA2SGBs: number | null;
+}
+
+export interface MatmulResult {
+  /** `[m, k, n]` of the product timed: a batch of 64 through the MLP's first layer. */
+  shape: [number, number, number];
+  ms: number;
+  /** 2*m*k*n flops over the time, whether or not the kernel skipped zeros. */
+  gflops: number;
+  /** Which input was multiplied. */
+  source: string;
+}
+
+/** Seconds per MNIST epoch (938 steps of 64) for one adapter and optimizer. */
+export interface TrainingRow {
+  adapter: string;
+  kind: Kind;
+  secondsPerEpoch: number | null;
+  /** Steps actually timed; fewer than 938 means the epoch was extrapolated. */
+  measuredSteps: number;
+  /** Test accuracy on all 10,000 images after the timed steps. */
+  testAccuracy: number | null;
+  note?: string;
+}
+
+/** What `python/seed_bench.py` prints. */
+export interface SeedOutput {
+  python: string;
+  numpy: string;
+  dtype: string;
+  steps: {
+    size: number;
+    tensors: number;
+    A2S: { seconds: number; samples: number; stateBytesPerParam: number };
+    Adam: { seconds: number; samples: number; stateBytesPerParam: number };
+  }[];
+  epoch: {
+    fullSteps: number;
+    batch: number;
+    A2S: { seconds: number; steps: number; testAccuracy: number };
+    Adam: { seconds: number; steps: number; testAccuracy: number };
+  };
+}
+
+export type SeedResult =
+  | { available: true; blasThreads: string; output: SeedOutput }
+  | { available: false; reason: string };
+
+export interface BenchResults {
+  startedAt: string;
+  quick: boolean;
+  machine: {
+    node: string;
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+    /** `os.loadavg()` (1, 5, 15 minutes) when the run started and when it ended. */
+    loadavgStart: number[];
+    loadavgEnd: number[];
+  };
+  seconds: number;
+  steps: StepRow[];
+  memory: MemoryRow[];
+  bandwidth: BandwidthResult | null;
+  /** Empty when @a2s/mlp could not be loaded; `matmulNote` says why. */
+  matmul: MatmulResult[];
+  matmulNote?: string;
+  training: TrainingRow[];
+  seed: SeedResult;
+}
