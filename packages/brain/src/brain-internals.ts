@@ -22,5 +22,7 @@ export interface BrainInternals {
   biases: Float32Array[];
   outputs: Float32Array[];
   deltas: Float32Array[];
+  inputLookup: Record<string, number> | boolean | null;
+  outputLookup: Record<string, number> | boolean | null;
   trainOpts: { praxis?: string | null; [name: string]: unknown };
 }

@@ -193,6 +193,12 @@ export class A2SNeuralNetwork extends BrainNeuralNetwork {
       copy = { ...json, trainOpts };
     }
     super.fromJSON(copy);
+    // brain 1.6.1 copies `inputLookup: false` from the JSON onto the network, and its
+    // toJSON then reports `!== null`, i.e. true: a second round trip would turn array
+    // outputs into objects. A flag left where brain built no lookup table becomes null.
+    const internals = this.internals;
+    if (typeof internals.inputLookup !== "object") internals.inputLookup = null;
+    if (typeof internals.outputLookup !== "object") internals.outputLookup = null;
     this.a2s = a2s;
     this.optimizer = null;
     return this;
