@@ -4,9 +4,18 @@ import { timeSideBySide } from "./measure.js";
 import type { RunPlan } from "./plan.js";
 import type { BandwidthResult } from "./results.js";
 import { shapesFor } from "./shapes.js";
-import { FUSED_A2S_BYTES_PER_PARAM, gigabytesPerSecond, TRIAD_BYTES_PER_ELEMENT, triad, triadArrays } from "./triad.js";
+import {
+  FUSED_A2S_BYTES_PER_PARAM,
+  gigabytesPerSecond,
+  TRIAD_BYTES_PER_ELEMENT,
+  triad,
+  triadArrays,
+} from "./triad.js";
 
-export async function measureBandwidth(fused: StepAdapter | undefined, plan: RunPlan): Promise<BandwidthResult> {
+export async function measureBandwidth(
+  fused: StepAdapter | undefined,
+  plan: RunPlan,
+): Promise<BandwidthResult> {
   const n = plan.bandwidthElements;
   const { a, b, c } = triadArrays(n);
   const tasks = [{ run: () => triad(a, b, c, 3), async: false }];

@@ -38,7 +38,8 @@ export function parseCli(argv: readonly string[], defaultOut: (quick: boolean) =
     throw new UsageError((error as Error).message);
   }
   if (values.help) throw new UsageError("");
-  if (values.out !== undefined && values["no-write"]) throw new UsageError("--out and --no-write exclude each other");
+  if (values.out !== undefined && values["no-write"])
+    throw new UsageError("--out and --no-write exclude each other");
   const quick = values.quick ?? false;
   return {
     quick,

@@ -92,7 +92,8 @@ async function main(argv: readonly string[]): Promise<void> {
 
   log("training");
   const trained = [];
-  for (const adapter of trainers) trained.push(...(await trainingRows(adapter, mnist, plan.trainingSteps, log)));
+  for (const adapter of trainers)
+    trained.push(...(await trainingRows(adapter, mnist, plan.trainingSteps, log)));
   results.training.unshift(...trained);
 
   if (!cli.noSeed) {

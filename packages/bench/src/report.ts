@@ -1,6 +1,6 @@
 /** The Markdown report (results/bench.md and stdout), made from the JSON results alone. */
 import { EPOCH_STEPS } from "./plan.js";
-import type { BenchResults, Kind, SeedOutput, StepRow, TrainingRow } from "./results.js";
+import type { BenchResults, Kind, SeedOutput, StepRow } from "./results.js";
 
 export const SEED_LABEL = "NumPy seed (float64)";
 
@@ -82,7 +82,9 @@ export function renderReport(r: BenchResults): string {
     const b = r.bandwidth;
     lines.push("| kernel | elements | median ms | bytes / element | GB/s | of triad |");
     lines.push("| --- | ---: | ---: | ---: | ---: | ---: |");
-    lines.push(`| triad a[i] = b[i] + s*c[i] | ${count(b.elements)} | ${ms(b.triadMs)} | 12 | ${gbs(b.triadGBs)} | 100% |`);
+    lines.push(
+      `| triad a[i] = b[i] + s*c[i] | ${count(b.elements)} | ${ms(b.triadMs)} | 12 | ${gbs(b.triadGBs)} | 100% |`,
+    );
     lines.push(
       `| typed fused A2S step | ${count(b.elements)} | ${ms(b.fusedA2SMs)} | 48 | ${gbs(b.fusedA2SGBs)} | ` +
         `${percent(ratio(b.fusedA2SGBs, b.triadGBs))} |`,
@@ -97,7 +99,9 @@ export function renderReport(r: BenchResults): string {
     lines.push("| --- | --- | ---: | ---: |");
     for (const m of r.matmul) {
       const [rows, inner, cols] = m.shape;
-      lines.push(`| ${rows} x ${inner} by ${inner} x ${cols} | ${m.source} | ${ms(m.ms)} | ${m.gflops.toFixed(2)} |`);
+      lines.push(
+        `| ${rows} x ${inner} by ${inner} x ${cols} | ${m.source} | ${ms(m.ms)} | ${m.gflops.toFixed(2)} |`,
+      );
     }
   } else {
     lines.push(`Not measured: ${r.matmulNote ?? "@a2s/mlp not available"}.`);

@@ -46,7 +46,8 @@ type RunResult = { ok: true; stdout: string } | { ok: false; message: string };
 function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(file, args, { env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) resolve({ ok: false, message: (stderr || error.message).trim().split("\n").slice(-3).join(" ") });
+      if (error)
+        resolve({ ok: false, message: (stderr || error.message).trim().split("\n").slice(-3).join(" ") });
       else resolve({ ok: true, stdout });
     });
   });

@@ -26,7 +26,11 @@ export function countParams(shapes: TensorShapes): number {
 }
 
 /** Float32 arrays per tensor, uniform in [-scale, scale), reproducible from `seed`. */
-export function randomTensors(shapes: TensorShapes, scale: number, seed: number): Record<string, Float32Array> {
+export function randomTensors(
+  shapes: TensorShapes,
+  scale: number,
+  seed: number,
+): Record<string, Float32Array> {
   const random = mulberry32(seed);
   const out: Record<string, Float32Array> = {};
   for (const [name, shape] of Object.entries(shapes)) {

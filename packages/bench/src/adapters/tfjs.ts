@@ -92,7 +92,12 @@ async function slotSize(optimizer: Optimizer): Promise<StateSize> {
 /** 784-128-64-10 with ReLU and He-normal weights, softmax cross-entropy on the logits. */
 function tfjsTrainer(tf: Tf, optimizer: Optimizer, seed: number): Trainer {
   const dense = (units: number, activation: "relu" | "linear", extra: object, layerSeed: number) =>
-    tf.layers.dense({ units, activation, kernelInitializer: tf.initializers.heNormal({ seed: layerSeed }), ...extra });
+    tf.layers.dense({
+      units,
+      activation,
+      kernelInitializer: tf.initializers.heNormal({ seed: layerSeed }),
+      ...extra,
+    });
   const model = tf.sequential({
     layers: [
       dense(128, "relu", { inputShape: [784] }, seed),
@@ -115,9 +120,11 @@ function tfjsTrainer(tf: Tf, optimizer: Optimizer, seed: number): Trainer {
     },
     async accuracy(x, y) {
       const predicted = tf.tidy(() =>
-        (model.predict(tf.tensor2d(x, [y.length, 784]), { batchSize: 1000 }) as import("@tensorflow/tfjs").Tensor).argMax(
-          -1,
-        ),
+        (
+          model.predict(tf.tensor2d(x, [y.length, 784]), {
+            batchSize: 1000,
+          }) as import("@tensorflow/tfjs").Tensor
+        ).argMax(-1),
       );
       const digits = await predicted.data();
       predicted.dispose();

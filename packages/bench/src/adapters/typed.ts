@@ -8,20 +8,22 @@ type Kernel = "fused" | "generic";
 
 export async function loadTyped(): Promise<AdapterSet> {
   const typed = await import("@a2s/typed");
-  const make = (kernel: Kernel) => async (kind: Kind, shapes: TensorShapes): Promise<Stepper> => {
-    const optimizer = kind === "A2S" ? new typed.A2S({}, { kernel }) : new typed.Adam({}, { kernel });
-    const { params, grads } = stepInputs(shapes);
-    let turn = 0;
-    return {
-      async: false,
-      step() {
-        optimizer.update(params, grads[turn] as Record<string, Float32Array>);
-        turn ^= 1;
-      },
-      stateSize: async () => checkpointStateSize(optimizer.saveCheckpoint()),
-      dispose() {},
+  const make =
+    (kernel: Kernel) =>
+    async (kind: Kind, shapes: TensorShapes): Promise<Stepper> => {
+      const optimizer = kind === "A2S" ? new typed.A2S({}, { kernel }) : new typed.Adam({}, { kernel });
+      const { params, grads } = stepInputs(shapes);
+      let turn = 0;
+      return {
+        async: false,
+        step() {
+          optimizer.update(params, grads[turn] as Record<string, Float32Array>);
+          turn ^= 1;
+        },
+        stateSize: async () => checkpointStateSize(optimizer.saveCheckpoint()),
+        dispose() {},
+      };
     };
-  };
   const trainer: TrainAdapter = { name: "typed fused", make: typedTrainer };
   return {
     steppers: [
