@@ -1,0 +1,8 @@
+import { conformanceSuite } from "@a2s/conformance";
+import { typedAdapter } from "./adapter.js";
+
+const fused = typedAdapter("fused");
+const generic = typedAdapter("generic");
+
+conformanceSuite(fused, { peers: [generic] });
+conformanceSuite(generic, { peers: [fused] });
