@@ -1,12 +1,4 @@
-import {
-  type A2SOptions,
-  checkPair,
-  checkTensorNames,
-  type FloatArray,
-  InvalidOptionError,
-  resolveA2SOptions,
-  type StepDiagnostics,
-} from "@a2s/core";
+import { type A2SOptions, InvalidOptionError, resolveA2SOptions, type StepDiagnostics } from "@a2s/core";
 import type {
   INeuralNetworkJSON,
   INeuralNetworkOptions,
@@ -15,7 +7,7 @@ import type {
 } from "brain.js";
 import { type BrainInternals, BrainNeuralNetwork } from "./brain-internals.js";
 import { LayerOptimizer } from "./layer-optimizer.js";
-import { type LayerTensor, layerTensors, writeGradients } from "./layout.js";
+import { layerTensors, writeGradients } from "./layout.js";
 import { checkTrainingData } from "./training-data.js";
 
 /** Constructor options: brain.js's network and training options, plus A2S's. */
@@ -119,34 +111,19 @@ export class A2SNeuralNetwork extends BrainNeuralNetwork {
 
   /**
    * One A2S step with gradients you computed yourself, keyed by tensor name (`weights.1`,
-   * `biases.1`, ...): every tensor, of its length, finite. Lets a custom loss drive the
-   * same optimizer that `train` uses.
+   * `biases.1`, ...): every tensor, as a Float32Array of its length, finite. Lets a custom
+   * loss drive the same optimizer that `train` uses.
    *
-   * @throws TensorMismatchError for a missing, unknown or wrong-length tensor;
+   * @throws TensorMismatchError for a missing, unknown, wrong-length or non-float32 tensor;
    *   NonFiniteGradientError for NaN or ±Infinity. Nothing changes when it throws.
    */
-  applyGradients(grads: Readonly<Record<string, FloatArray>>): void {
-    const optimizer = this.layerOptimizer();
-    const tensors = this.tensors();
-    checkTensorNames(
-      tensors.map((tensor) => tensor.name),
-      grads,
-      "gradient",
-    );
-    for (const tensor of tensors) {
-      const grad = grads[tensor.name] as FloatArray;
-      // The network is float32; a float64 gradient is accepted and rounded.
-      checkPair(tensor.name, tensor.data, grad instanceof Float64Array ? new Float32Array(grad) : grad);
-    }
-    tensors.forEach((tensor, i) => {
-      (optimizer.grads[i] as Float32Array).set(grads[tensor.name] as FloatArray);
-    });
-    optimizer.step();
+  applyGradients(grads: Record<string, Float32Array>): void {
+    this.layerOptimizer().apply(grads);
   }
 
   /** What the last A2S step did (blend weight, curvature, effective rates); `undefined` before it. */
   diagnostics(): StepDiagnostics | undefined {
-    return this.optimizer?.diagnostics;
+    return this.optimizer?.a2s.diagnostics;
   }
 
   /**
@@ -155,7 +132,7 @@ export class A2SNeuralNetwork extends BrainNeuralNetwork {
    * `weights.<l>` / `biases.<l>`. The weights themselves are in {@link toJSON}.
    */
   saveCheckpoint(): Uint8Array {
-    return this.layerOptimizer().save();
+    return this.layerOptimizer().a2s.saveCheckpoint();
   }
 
   /**
@@ -166,9 +143,9 @@ export class A2SNeuralNetwork extends BrainNeuralNetwork {
    *   version, or for other tensors; nothing changes then.
    */
   loadCheckpoint(bytes: Uint8Array): void {
-    const optimizer = this.layerOptimizer();
-    optimizer.load(bytes);
-    this.a2s = optimizer.options;
+    const { a2s } = this.layerOptimizer();
+    a2s.loadCheckpoint(bytes);
+    this.a2s = a2s.options;
   }
 
   /** brain's JSON with the A2S hyperparameters added under `a2s`. */
@@ -206,10 +183,6 @@ export class A2SNeuralNetwork extends BrainNeuralNetwork {
 
   private get internals(): BrainInternals {
     return this as unknown as BrainInternals;
-  }
-
-  private tensors(): readonly LayerTensor[] {
-    return this.layerOptimizer().tensors;
   }
 
   /** The optimizer over the current layers, created (packing the layers) on first use. */
