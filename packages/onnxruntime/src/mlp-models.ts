@@ -1,0 +1,121 @@
+/**
+ * The MLP's models as ONNX bytes: the training graph (loss, logits, gradients), the
+ * fused step (training graph plus an optimizer recipe: one run per step), the evaluation
+ * graph and the self-contained inference model that export writes.
+ */
+import { GraphBuilder, type Sym } from "./graph-builder.js";
+import {
+  BATCH,
+  mlpParamNames,
+  mlpParamShapes,
+  recordCorrectCount,
+  recordForward,
+  recordTraining,
+} from "./mlp-graph.js";
+import { type OptimizerGraphIO, recordOptimizerStep } from "./optimizer-graph.js";
+import type { OptimizerRecipe } from "./recipes.js";
+
+/** Input names of every MLP graph. */
+export const IMAGES = "images";
+export const LABELS = "labels";
+
+function declareInputs(graph: GraphBuilder, sizes: readonly number[], withLabels: boolean) {
+  const x = graph.input(IMAGES, "float32", [BATCH, sizes[0] as number]);
+  const labels = withLabels ? graph.input(LABELS, "uint8", [BATCH]) : undefined;
+  const shapes = mlpParamShapes(sizes);
+  const params = mlpParamNames(sizes).map((name, i) => graph.input(name, "float32", shapes[i] as number[]));
+  return { x, labels: labels as Sym, params, shapes };
+}
+
+const classesOf = (sizes: readonly number[]) => sizes[sizes.length - 1] as number;
+
+/**
+ * Forward, loss and backward. Inputs `images` [batch, in] float32, `labels` [batch]
+ * uint8 and the parameters by name; outputs `loss`, `logits` and `grad_<name>` per
+ * parameter.
+ */
+export function buildTrainingModel(sizes: readonly number[]): Uint8Array {
+  const graph = new GraphBuilder("mlp_training");
+  const { x, labels, params, shapes } = declareInputs(graph, sizes, true);
+  const { loss, logits, grads } = recordTraining(graph, x, labels, params, classesOf(sizes));
+  graph.output(loss, [], "loss");
+  graph.output(logits, [BATCH, classesOf(sizes)], "logits");
+  mlpParamNames(sizes).forEach((name, i) => {
+    graph.output(grads[i] as Sym, shapes[i] as number[], `grad_${name}`);
+  });
+  return graph.toBytes("MLP forward, softmax cross-entropy and backward");
+}
+
+/** The fused step's bytes and where its values are. */
+export interface FusedModel {
+  bytes: Uint8Array;
+  loss: string;
+  /** A rank-0 output that is 0 when every gradient is finite and NaN otherwise. */
+  gradCheck: string;
+  io: OptimizerGraphIO;
+}
+
+/**
+ * `sum(g * 0)` over all gradients: exactly 0 for finite values, NaN as soon as one is
+ * NaN or infinite. Lets the trainer refuse a step without reading gradients back.
+ */
+function recordFiniteCheck(graph: GraphBuilder, values: readonly Sym[]): Sym {
+  const zero = graph.constant(0, "float32");
+  const parts = values.map((v) =>
+    graph.node("ReduceSum", [graph.node("Mul", [v, zero], "float32")], "float32", { keepdims: 0 }),
+  );
+  return parts.reduce((sum, part) => graph.node("Add", [sum, part], "float32"));
+}
+
+/**
+ * One training step in one run: the training graph's gradients go straight into the
+ * optimizer's nodes, which output the new parameters and slots. Outputs `loss` too.
+ */
+export function buildFusedModel(
+  sizes: readonly number[],
+  recipe: OptimizerRecipe,
+  firstStep: boolean,
+): FusedModel {
+  const graph = new GraphBuilder(`mlp_${recipe.kind}_step`);
+  const { x, labels, params, shapes } = declareInputs(graph, sizes, true);
+  const { loss, grads } = recordTraining(graph, x, labels, params, classesOf(sizes));
+  const io = recordOptimizerStep(graph, recipe, shapes, params, grads, firstStep);
+  const names = {
+    loss: graph.output(loss, []),
+    gradCheck: graph.output(recordFiniteCheck(graph, grads), []),
+  };
+  return {
+    bytes: graph.toBytes(`MLP training step with ${recipe.kind} recorded from @a2s/core`),
+    ...names,
+    io,
+  };
+}
+
+/** Inputs images, labels and parameters; outputs `correct` (count of right argmaxes). */
+export function buildEvaluationModel(sizes: readonly number[]): Uint8Array {
+  const graph = new GraphBuilder("mlp_evaluation");
+  const { x, labels, params } = declareInputs(graph, sizes, true);
+  const { logits } = recordForward(graph, x, params);
+  graph.output(recordCorrectCount(graph, logits, labels), [], "correct");
+  return graph.toBytes("MLP accuracy count");
+}
+
+/**
+ * A self-contained inference model: the given weights as initializers, input `images`
+ * [batch, in] float32, outputs `logits` [batch, classes] and `predictions` [batch] int64.
+ */
+export function buildInferenceModel(
+  sizes: readonly number[],
+  values: Readonly<Record<string, Float32Array>>,
+): Uint8Array {
+  const graph = new GraphBuilder("mlp_inference");
+  const x = graph.input(IMAGES, "float32", [BATCH, sizes[0] as number]);
+  const shapes = mlpParamShapes(sizes);
+  const params = mlpParamNames(sizes).map((name, i) =>
+    graph.weights(name, values[name] as Float32Array, shapes[i] as number[]),
+  );
+  const { logits } = recordForward(graph, x, params, "logits");
+  graph.output(logits, [BATCH, classesOf(sizes)]);
+  graph.output(graph.node("ArgMax", [logits], "int64", { axis: 1, keepdims: 0 }, "predictions"), [BATCH]);
+  return graph.toBytes(`MLP ${sizes.join("-")} trained with @a2s/onnxruntime`);
+}

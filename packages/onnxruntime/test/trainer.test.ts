@@ -1,0 +1,121 @@
+import { NonFiniteGradientError, TensorMismatchError } from "@a2s/core";
+import { Mlp } from "@a2s/mlp";
+import { loadMnist, type Mnist, subset } from "@a2s/mnist";
+import { beforeAll, describe, expect, test } from "vitest";
+import { A2S, Adam } from "../src/optimizers.js";
+import { createTrainer } from "../src/trainer.js";
+
+let mnist: Mnist;
+beforeAll(async () => {
+  mnist = await loadMnist();
+});
+
+/** Bitwise equality of large arrays (vitest's deep equality walks them element by element). */
+const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const sameParams = (a: Record<string, Float32Array>, b: Record<string, Float32Array>) =>
+  Object.keys(b).every((k) => a[k] !== undefined && bytesOf(a[k]).equals(bytesOf(b[k] as Float32Array)));
+
+const batchAt = (i: number) => {
+  const { images, labels } = subset(mnist.train, i * 64, 64);
+  return { x: images, y: labels };
+};
+
+describe("createTrainer", () => {
+  test("training steps lower the loss and raise the accuracy; the optimizer's state follows", async () => {
+    const optimizer = new A2S({ switchIter: 20, blendIters: 20 });
+    const trainer = createTrainer({ model: { params: new Mlp({ seed: 1 }).params }, optimizer });
+    const held = subset(mnist.test, 0, 1000);
+    const before = await trainer.evaluate(held.images, held.labels);
+    const losses: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const { x, y } = batchAt(i);
+      losses.push(await trainer.trainStep(x, y));
+    }
+    const after = await trainer.evaluate(held.images, held.labels);
+    // An untrained net is near chance (0.1); 60 steps of 64 reach well over 0.7 on MNIST.
+    expect(before).toBeLessThan(0.3);
+    expect(after).toBeGreaterThan(0.7);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) / 2);
+    // The fused graph stepped the optimizer's own state: t, diagnostics, checkpoint.
+    expect(optimizer.t).toBe(60);
+    const d = optimizer.diagnostics()!;
+    expect(d.w).toBe(0);
+    expect(d.curvature).toBeGreaterThan(0);
+    expect(d.lrScale).toBeCloseTo(1 / (1 + 0.05 * d.curvature), 6);
+    await trainer.dispose();
+  });
+
+  test("a fused step equals the training graph's gradients fed to the standalone optimizer", async () => {
+    const params = new Mlp({ seed: 2 }).params;
+    const fused = createTrainer({ model: { params }, optimizer: new A2S() });
+    const standalone = new A2S();
+    const helper = createTrainer({ model: { params }, optimizer: new Adam() });
+    const mine = helper.getParameters();
+    for (let i = 0; i < 3; i++) {
+      const { x, y } = batchAt(i);
+      await fused.trainStep(x, y);
+      helper.setParameters(mine);
+      const { grads } = await helper.gradients(x, y);
+      await standalone.update(mine, grads);
+    }
+    const got = fused.getParameters();
+    // Same nodes on the same float32 values; the one difference is that the fused graph
+    // may let onnxruntime fuse or reorder kernels (e.g. Gemm+Relu), within float32 rounding.
+    for (const name of Object.keys(mine)) {
+      const a = got[name]!;
+      const b = mine[name]!;
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+      expect(worst, name).toBeLessThan(1e-6);
+    }
+    await Promise.all([fused.dispose(), helper.dispose(), standalone.dispose()]);
+  });
+
+  test("parameters go out as copies and come back in", async () => {
+    const params = new Mlp({ seed: 3 }).params;
+    const trainer = createTrainer({ model: { params }, optimizer: new Adam() });
+    const out = trainer.getParameters();
+    expect(sameParams(out, params)).toBe(true);
+    out.W1![0] = 42;
+    expect(trainer.getParameters().W1![0]).not.toBe(42);
+    trainer.setParameters(out);
+    expect(trainer.getParameters().W1![0]).toBe(42);
+    expect(() => trainer.setParameters({ ...out, b3: new Float32Array(9) })).toThrow(TensorMismatchError);
+    expect(() => trainer.setParameters({ W1: out.W1! })).toThrow(/parameter b1 is missing/);
+    await trainer.dispose();
+  });
+
+  test("a batch that yields a non-finite gradient is refused and nothing changes", async () => {
+    const optimizer = new A2S();
+    const trainer = createTrainer({ model: { params: new Mlp({ seed: 4 }).params }, optimizer });
+    const { x, y } = batchAt(0);
+    await trainer.trainStep(x, y);
+    const params = trainer.getParameters();
+    const state = optimizer.saveCheckpoint();
+    const bad = x.slice();
+    bad[5 * 784 + 300] = Number.NaN;
+    const error = await trainer.trainStep(bad, y).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonFiniteGradientError);
+    expect((error as NonFiniteGradientError).tensor).toBe("W1");
+    expect(sameParams(trainer.getParameters(), params)).toBe(true);
+    expect(bytesOf(optimizer.saveCheckpoint()).equals(bytesOf(state))).toBe(true);
+    await trainer.dispose();
+  });
+
+  test("batches of the wrong size or with bad labels are refused before running", async () => {
+    const trainer = createTrainer({ model: { params: new Mlp({ seed: 5 }).params }, optimizer: new Adam() });
+    const { x, y } = batchAt(0);
+    await expect(trainer.trainStep(x.subarray(0, 100), y)).rejects.toMatchObject({
+      tensor: "images",
+      kind: "length",
+    });
+    const labels = y.slice();
+    labels[3] = 10;
+    await expect(trainer.trainStep(x, labels)).rejects.toThrow(
+      /labels must be "class indices below 10"; got "10 at index 3"/,
+    );
+    await expect(trainer.evaluate(x, new Uint8Array(0))).rejects.toBeInstanceOf(TensorMismatchError);
+    await trainer.dispose();
+  });
+});
