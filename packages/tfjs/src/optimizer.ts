@@ -20,6 +20,7 @@ import { readOptimizerWeights } from "./optimizer-weights.js";
 import { type A2STfjsOptions, resolveTfjsOptions } from "./options.js";
 import {
   bindSlots,
+  checkSizes,
   disposeSlots,
   type Matching,
   matchGradients,
@@ -68,6 +69,8 @@ export class A2SOptimizer extends tf.Optimizer {
   readonly #ops = new TensorOps();
   /** Slots per variable, in the order of the first step; undefined before it. */
   #held: TensorSlots[] | undefined;
+  /** Names of the variables given at construction, which the first step must match. */
+  readonly #varList: readonly string[] | undefined;
   /** How held state that was loaded, not yet stepped, is matched to variables. */
   #matching: Matching = "name";
   #last: LastStep | undefined;
@@ -76,11 +79,20 @@ export class A2SOptimizer extends tf.Optimizer {
 
   /**
    * @param options hyperparameters over the seed's defaults, and `nonFinite`.
+   * @param varList the variables to update. Optional: without it the first step fixes
+   *   the set; with it, a first step that misses one of them is refused too.
    * @throws InvalidOptionError an unknown option or a value out of range.
    */
-  constructor(options?: A2STfjsOptions) {
+  constructor(options?: A2STfjsOptions, varList?: readonly tf.Variable[]) {
     super();
     const resolved = resolveTfjsOptions(options);
+    if (
+      varList !== undefined &&
+      !(Array.isArray(varList) && varList.every((v) => v instanceof tf.Variable))
+    ) {
+      throw new InvalidOptionError("varList", varList, "an array of tf.Variable");
+    }
+    this.#varList = varList?.map((variable) => variable.name);
     this.#options = resolved.a2s;
     this.#nonFinite = resolved.nonFinite;
     this.iterations_ = 0;
@@ -107,9 +119,11 @@ export class A2SOptimizer extends tf.Optimizer {
    */
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const given = readGradients(variableGradients);
+    const expected = this.#held?.map((state) => state.name) ?? this.#varList;
     const order =
-      this.#held === undefined ? given.map((_, i) => i) : matchGradients(this.#held, this.#matching, given);
+      expected === undefined ? given.map((_, i) => i) : matchGradients(expected, this.#matching, given);
     const gradients = order.map((i) => given[i] as VariableGradient);
+    if (this.#held !== undefined) checkSizes(this.#held, gradients);
     if (gradients.length === 0) {
       throw new TensorMismatchError("(all)", "missing", "at least one gradient", 0, "gradient");
     }
@@ -344,6 +358,6 @@ tf.serialization.registerClass(A2SOptimizer);
  * model.compile({ optimizer: a2s({ lrAdam: 1e-3 }), loss: "categoricalCrossentropy" });
  * @throws InvalidOptionError an unknown option or a value out of range.
  */
-export function a2s(options?: A2STfjsOptions): A2SOptimizer {
-  return new A2SOptimizer(options);
+export function a2s(options?: A2STfjsOptions, varList?: readonly tf.Variable[]): A2SOptimizer {
+  return new A2SOptimizer(options, varList);
 }

@@ -41,7 +41,8 @@ export function slotsFrom(
       const value = values[slot];
       return value instanceof tf.Tensor
         ? tf.reshape(tf.cast(value, "float32"), [...shape])
-        : tf.tensor(value, [...shape], "float32");
+        : // tfjs takes no Float64Array; float64 checkpoints (from @a2s/typed) are rounded here.
+          tf.tensor(value instanceof Float32Array ? value : Float32Array.from(value), [...shape], "float32");
     }),
   };
 }
@@ -51,58 +52,52 @@ export function disposeSlots(held: readonly TensorSlots[] | undefined): void {
 }
 
 /**
- * Pairs each held tensor with its gradient, checking that they line up. Returns, in held
- * order, the index of the gradient each one takes. Changes nothing.
+ * Pairs each expected variable with its gradient: by name, or by position (same count).
+ * Returns, in expected order, the index of the gradient each one takes. Changes nothing.
  *
- * @throws TensorMismatchError a missing or extra variable, or a size that differs.
+ * @throws TensorMismatchError a missing or extra variable.
  */
 export function matchGradients(
-  held: readonly TensorSlots[],
+  expected: readonly string[],
   matching: Matching,
   gradients: readonly VariableGradient[],
 ): number[] {
-  const heldNames = held.map((state) => state.name);
-  let order: number[];
   if (matching === "position") {
-    if (gradients.length !== held.length) {
-      const kind = gradients.length < held.length ? "missing" : "unexpected";
-      const culprit = gradients[held.length]?.name ?? heldNames[gradients.length] ?? "(all)";
+    if (gradients.length !== expected.length) {
+      const kind = gradients.length < expected.length ? "missing" : "unexpected";
+      const culprit = gradients[expected.length]?.name ?? expected[gradients.length] ?? "(all)";
       throw new TensorMismatchError(
         culprit,
         kind,
-        `the ${held.length} variables of the loaded state`,
+        `the ${expected.length} variables of the loaded state`,
         gradients.length,
         "gradient",
       );
     }
-    order = held.map((_, i) => i);
-  } else {
-    const index = new Map(gradients.map((g, i) => [g.name, i]));
-    for (const g of gradients) {
-      if (!heldNames.includes(g.name))
-        throw new TensorMismatchError(g.name, "unexpected", heldNames, g.name, "gradient");
-    }
-    order = held.map((state) => {
-      const i = index.get(state.name);
-      if (i === undefined) {
-        throw new TensorMismatchError(
-          state.name,
-          "missing",
-          `the optimizer holds ${state.name}`,
-          undefined,
-          "gradient",
-        );
-      }
-      return i;
-    });
+    return expected.map((_, i) => i);
   }
+  const index = new Map(gradients.map((g, i) => [g.name, i]));
+  for (const g of gradients) {
+    if (!expected.includes(g.name))
+      throw new TensorMismatchError(g.name, "unexpected", expected, g.name, "gradient");
+  }
+  return expected.map((name) => {
+    const i = index.get(name);
+    if (i === undefined) {
+      throw new TensorMismatchError(name, "missing", `the optimizer updates ${name}`, undefined, "gradient");
+    }
+    return i;
+  });
+}
+
+/** @throws TensorMismatchError a held state whose size differs from its variable's. */
+export function checkSizes(held: readonly TensorSlots[], gradients: readonly VariableGradient[]): void {
   held.forEach((state, k) => {
-    const g = gradients[order[k] as number] as VariableGradient;
-    if (state.slots.m.size !== g.variable.size) {
-      throw new TensorMismatchError(g.name, "length", state.slots.m.size, g.variable.size, "variable");
+    const { name, variable } = gradients[k] as VariableGradient;
+    if (state.slots.m.size !== variable.size) {
+      throw new TensorMismatchError(name, "length", state.slots.m.size, variable.size, "variable");
     }
   });
-  return order;
 }
 
 /**
