@@ -248,7 +248,7 @@ export function propertyTier(adapter: AdapterDescription): void {
         const through = adapter.kinds.includes(end.baseline as OptimizerKind)
           ? `the adapter's ${end.baseline}`
           : `the oracle's ${end.baseline}`;
-        test(`with w = ${w} an A2S step equals a ${end.baseline} step at the scaled learning rate (${through}, ${dtype})`, () =>
+        test(`with w = ${w} an A2S step equals one ${end.baseline} step at the scaled learning rate (${through}, ${dtype})`, () =>
           fc.assert(
             fc.asyncProperty(seeds, curvatureKs, warmSteps, (seed, curvatureK, warm) =>
               endOfBlendAgrees(adapter, end, dtype, seed, curvatureK, warm),
