@@ -147,7 +147,8 @@ export class OptimizerState {
    */
   load(checkpoint: Checkpoint): void {
     const names = Object.keys(checkpoint.tensors);
-    if (names.join("\0") !== this.layout.names.join("\0")) {
+    const held = new Set(this.layout.names);
+    if (names.length !== held.size || names.some((name) => !held.has(name))) {
       throw new CheckpointError(
         "tensors",
         `checkpoint holds [${names.join(", ")}], this optimizer [${this.layout.names.join(", ")}]`,

@@ -9,8 +9,10 @@ import {
   type AdamOptions,
   CheckpointError,
   decodeCheckpoint,
+  dtypeOf,
   encodeCheckpoint,
   type FloatArray,
+  isFloatArray,
   type RMSPropOptions,
   type SGDMomentumOptions,
   type StepDiagnostics,
@@ -53,6 +55,8 @@ export abstract class GraphOptimizer {
   #sessions: { general?: Promise<OptimizerGraphSession>; first?: Promise<OptimizerGraphSession> } = {};
   #queue: Promise<unknown> = Promise.resolve();
   #busy = false;
+  /** False until an update has run: until then a loaded state adopts the parameters' dtype. */
+  #dtypeFixed = false;
   readonly #makeRecipe: (options: Record<string, number>) => OptimizerRecipe;
   readonly #config: GraphOptimizerConfig;
 
@@ -91,15 +95,31 @@ export abstract class GraphOptimizer {
   }
 
   async #step(params: Record<string, FloatArray>, grads: Record<string, FloatArray>): Promise<void> {
+    this.#adoptDtype(params);
     const layout = checkUpdate(this.#state?.layout, params, grads, this.#config.shapes);
     const state = this.#stateFor(layout);
     this.#busy = true;
     try {
       const session = await this.#session(state.t === 0);
       await session.run(state, params, grads);
+      this.#dtypeFixed = true;
     } finally {
       this.#busy = false;
     }
+  }
+
+  /**
+   * A state loaded from a checkpoint, before any update, takes the element type of the
+   * first parameters it meets (a float64 checkpoint can resume float32 training).
+   */
+  #adoptDtype(params: Record<string, FloatArray>): void {
+    const state = this.#state;
+    const first = state ? params?.[state.layout.names[0] as string] : undefined;
+    if (!state || this.#dtypeFixed || !isFloatArray(first) || dtypeOf(first) === state.layout.dtype) return;
+    const cast = new OptimizerState({ ...state.layout, dtype: dtypeOf(first) }, state.recipe);
+    cast.load(state.toCheckpoint());
+    this.#state = cast;
+    void this.#dropSessions();
   }
 
   #stateFor(layout: TensorLayout): OptimizerState {
@@ -128,8 +148,11 @@ export abstract class GraphOptimizer {
     return session;
   }
 
-  /** Diagnostics of the last step (A2S only; undefined before a step and after a load). */
-  diagnostics(): StepDiagnostics | undefined {
+  /**
+   * What the last step did: t, w, curvature, lrScale and the effective learning rates.
+   * A2S only (undefined for a baseline), and undefined before a step and after a load.
+   */
+  get diagnostics(): StepDiagnostics | undefined {
     return this.#state?.diagnostics();
   }
 
@@ -157,6 +180,9 @@ export abstract class GraphOptimizer {
       throw error;
     }
     const names = Object.keys(checkpoint.tensors);
+    if (checkpoint.t > 0 && names.length === 0) {
+      throw new CheckpointError("tensors", `${checkpoint.t} steps taken but no tensor state stored`);
+    }
     const layout: TensorLayout = this.#state?.layout ?? {
       names,
       shapes: names.map((name) => checkpoint.tensors[name]?.shape ?? []),
@@ -167,6 +193,7 @@ export abstract class GraphOptimizer {
     if (!sameOptions(recipe.options, this.#recipe.options)) this.#dropSessions();
     this.#recipe = recipe;
     this.#state = names.length === 0 && !this.#state ? undefined : state;
+    if (!this.#state) this.#dtypeFixed = false;
   }
 
   /** Releases the onnxruntime sessions; the optimizer makes new ones if used again. */

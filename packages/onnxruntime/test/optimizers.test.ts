@@ -88,7 +88,7 @@ describe("A2S as an ONNX graph", () => {
       // Same IEEE double operations in the same order; only ReduceSumSquare may add in
       // another order, a few units in the last place of the curvature.
       for (const n of NAMES) expect(maxRelative(params[n], expected.params[n])).toBeLessThan(1e-14);
-      const d = optimizer.diagnostics()!;
+      const d = optimizer.diagnostics!;
       expect(d.t).toBe(t);
       expect(d.w).toBe(a2sSchedule(t, resolveA2SOptions(PHASES)).w);
       expect(d.curvature).toBeCloseTo(expected.curvature, 12);
@@ -121,7 +121,7 @@ describe("A2S as an ONNX graph", () => {
     const params = start();
     for (let t = 1; t <= 4; t++) await optimizer.update(params, gradsAt(t));
     for (const n of NAMES) expect(maxRelative(params[n], reference[3]!.params[n])).toBeLessThan(1e-14);
-    expect(optimizer.diagnostics()!.lrScale).toBe(1);
+    expect(optimizer.diagnostics!.lrScale).toBe(1);
   });
 });
 

@@ -39,7 +39,7 @@ describe("createTrainer", () => {
     expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) / 2);
     // The fused graph stepped the optimizer's own state: t, diagnostics, checkpoint.
     expect(optimizer.t).toBe(60);
-    const d = optimizer.diagnostics()!;
+    const d = optimizer.diagnostics!;
     expect(d.w).toBe(0);
     expect(d.curvature).toBeGreaterThan(0);
     expect(d.lrScale).toBeCloseTo(1 / (1 + 0.05 * d.curvature), 6);
