@@ -187,8 +187,10 @@ function seedEpoch(seed: SeedOutput | null, kind: Kind): number | null {
   return (e.seconds * seed.epoch.fullSteps) / e.steps;
 }
 
+/** The first step of a run is never timed (it builds sessions, graphs, JIT code). */
 function stepsTimed(steps: number): string {
-  return steps >= EPOCH_STEPS || steps === 0 ? String(steps) : `${steps} (extrapolated)`;
+  if (steps === 0) return "0";
+  return steps >= EPOCH_STEPS - 1 ? `${steps} (+1 untimed)` : `${steps} (extrapolated)`;
 }
 
 function loads(values: number[]): string {

@@ -56,7 +56,8 @@ print(json.dumps({"start": start, "grads": [{k: v.tolist() for k, v in g.items()
     expect(row?.A2S.stateBytesPerParam).toBe(14 * 8);
     expect(row?.Adam.stateBytesPerParam).toBe(2 * 8);
     expect(row?.A2S.seconds).toBeGreaterThan(0);
-    expect(result.output.epoch.A2S.steps).toBe(3);
+    // Three steps run; the first is untimed, as in the Node bench.
+    expect(result.output.epoch.A2S.steps).toBe(2);
     expect(result.output.epoch.fullSteps).toBe(938);
     expect(result.output.epoch.Adam.testAccuracy).toBeGreaterThan(0.1);
   }, 60_000);

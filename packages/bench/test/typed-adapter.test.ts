@@ -1,9 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadTyped } from "../src/adapters/typed.js";
+import type { AdapterSet } from "../src/adapters/types.js";
 import { MLP_PARAMS, MLP_SHAPES } from "../src/shapes.js";
 
-describe("typed adapter rows", async () => {
-  const set = await loadTyped();
+describe("typed adapter rows", () => {
+  let set: AdapterSet;
+  beforeAll(async () => {
+    set = await loadTyped();
+  });
 
   it("offers the fused and the generic kernel, and the typed MLP trainer", () => {
     expect(set.steppers.map((s) => s.name)).toEqual(["typed fused", "typed generic"]);

@@ -11,17 +11,13 @@ type Optimizer = import("@tensorflow/tfjs").Optimizer;
 
 type Backend = "cpu" | "wasm";
 
-// Not yet built while the adapter is written: a variable specifier keeps tsc from resolving it.
-const PACKAGE: string = "@a2s/tfjs";
-
 export async function loadTfjs(): Promise<AdapterSet> {
   const tf = await import("@tensorflow/tfjs");
   await import("@tensorflow/tfjs-backend-wasm");
-  const adapter = (await import(PACKAGE)) as Record<string, unknown>;
-  const factory = adapter["a2s"];
-  if (typeof factory !== "function") throw new Error("@a2s/tfjs does not export a2s() yet");
-  const makeOptimizer = (kind: Kind): Optimizer =>
-    kind === "A2S" ? (factory as () => Optimizer)() : tf.train.adam(0.001);
+  const { a2s } = await import("@a2s/tfjs");
+  // Each with its defaults, as a user gets them: A2S checks gradients for NaN eagerly
+  // (nonFinite: "throw"), which reads a flag back per step; tf.train.adam checks nothing.
+  const makeOptimizer = (kind: Kind): Optimizer => (kind === "A2S" ? a2s() : tf.train.adam(0.001));
   const set: AdapterSet = { steppers: [], trainers: [] };
   for (const backend of ["cpu", "wasm"] as Backend[]) {
     const name = `tfjs ${backend}`;
