@@ -1,4 +1,5 @@
 import {
+  A2S_DEFAULTS,
   A2S_SLOT_NAMES,
   type A2SOptions,
   type A2SUpdateInput,
@@ -306,12 +307,20 @@ export class A2SOptimizer extends tf.Optimizer {
     return { ...this.#options, nonFinite: this.#nonFinite };
   }
 
-  /** @nocollapse */
+  /**
+   * Rebuilds the optimizer from {@link getConfig}'s output. Only the option names are
+   * read: tfjs-layers adds its own keys (`customObjects`) to the config it passes.
+   * @nocollapse
+   */
   static override fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    return new cls(config);
+    const options: tf.serialization.ConfigDict = {};
+    for (const name of [...Object.keys(A2S_DEFAULTS), "nonFinite"]) {
+      if (config[name] !== undefined) options[name] = config[name];
+    }
+    return new cls(options);
   }
 }
 
