@@ -14,7 +14,10 @@ describe("serialization", () => {
     expect(tf.serialization.SerializationMap.getMap().classNameMap.A2S?.[0]).toBe(A2SOptimizer);
     const opt = a2s({ lrAdam: 0.003, switchIter: 7, nonFinite: "skip" });
     expect(opt.getClassName()).toBe("A2S");
-    const copy = A2SOptimizer.fromConfig(A2SOptimizer, { ...opt.getConfig(), customObjects: {} });
+    const copy = A2SOptimizer.fromConfig(A2SOptimizer, {
+      ...opt.getConfig(),
+      customObjects: {},
+    }) as A2SOptimizer;
     expect(copy.getConfig()).toEqual(opt.getConfig());
     expect(copy.nonFinite).toBe("skip");
     opt.dispose();
