@@ -24,3 +24,4 @@ export { NoisyQuadratic, PROBLEM_SHAPES, seededRandom } from "./problem.js";
 export { propertyTier } from "./property-tier.js";
 export { type StateTierOptions, stateTier } from "./state-tier.js";
 export { type ConformanceOptions, conformanceSuite } from "./suite.js";
+export * from "./training.js";

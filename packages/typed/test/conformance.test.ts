@@ -1,5 +1,5 @@
 import { conformanceSuite, propertyTier } from "@a2s/conformance";
-import { typedAdapter } from "./adapter.js";
+import { typedAdapter } from "../src/conformance-adapter.js";
 
 const fused = typedAdapter("fused");
 const generic = typedAdapter("generic");

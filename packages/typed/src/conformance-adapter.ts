@@ -1,14 +1,13 @@
-/** The conformance suite's view of this package: one adapter per kernel. */
+/**
+ * This package as an `@a2s/conformance` adapter (import `@a2s/typed/conformance`; needs
+ * `@a2s/conformance` installed). Other adapters use it as a peer in the state tier, so
+ * that checkpoints are proven to cross between implementations both ways.
+ */
 import type { AdapterDescription, HostTensor, OptimizerKind, OptimizerUnderTest } from "@a2s/conformance";
-import {
-  A2S,
-  Adam,
-  type FloatDType,
-  type Kernel,
-  RMSProp,
-  SGDMomentum,
-  type TensorRecord,
-} from "../src/index.js";
+import type { FloatDType } from "@a2s/core";
+import { A2S } from "./a2s.js";
+import { Adam, RMSProp, SGDMomentum } from "./baselines.js";
+import type { Kernel, TensorRecord } from "./host-optimizer.js";
 
 type AnyOptimizer = A2S | Adam | RMSProp | SGDMomentum;
 
@@ -28,7 +27,11 @@ function make(kind: OptimizerKind, options: Record<string, number>, kernel: Kern
 const inDtype = (dtype: FloatDType, values: ArrayLike<number>) =>
   dtype === "float64" ? Float64Array.from(values) : Float32Array.from(values);
 
-export function typedAdapter(kernel: Kernel): AdapterDescription {
+/**
+ * The adapter description of this package for one kernel: float64 and float32, A2S and
+ * the three baselines, diagnostics, and `stepRaw` for typed arrays of mixed dtypes.
+ */
+export function typedAdapter(kernel: Kernel = "fused"): AdapterDescription {
   const raw = new WeakMap<OptimizerUnderTest, (grads: TensorRecord) => void>();
   return {
     name: `typed (${kernel})`,
