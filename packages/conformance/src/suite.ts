@@ -3,15 +3,16 @@ import { badInputTier } from "./bad-input-tier.js";
 import { mathTier } from "./math-tier.js";
 import { propertyTier } from "./property-tier.js";
 import { stateTier } from "./state-tier.js";
+import { type TrainingTierOptions, trainingTier } from "./training.js";
 
 export interface ConformanceOptions {
   /** Adapters that must exchange checkpoints with this one (state tier). */
   peers?: readonly AdapterDescription[];
   /**
-   * Registers the training tier, e.g. `(adapter) => trainingTier(adapter, { floors })`.
-   * It is passed in rather than run by default because it trains on real MNIST.
+   * Options of the training tier (`{}` for its defaults). It trains on real MNIST, needs
+   * `adapter.train`, and runs only when this is given.
    */
-  training?: (adapter: AdapterDescription) => void;
+  training?: TrainingTierOptions;
 }
 
 /** Registers every tier for `adapter`: math, bad input, state, properties, and training when asked. */
@@ -20,5 +21,5 @@ export function conformanceSuite(adapter: AdapterDescription, options: Conforman
   badInputTier(adapter);
   stateTier(adapter, { peers: options.peers ?? [] });
   propertyTier(adapter);
-  options.training?.(adapter);
+  if (options.training !== undefined) trainingTier(adapter, options.training);
 }
