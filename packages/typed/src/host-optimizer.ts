@@ -69,26 +69,29 @@ function castTo(dtype: FloatDType, array: FloatArray): FloatArray {
   return out;
 }
 
+/** State of one tensor: every slot zero-filled, or cast from `from` where it has the slot. */
 function stateOf(
   name: string,
   shape: readonly number[],
+  length: number,
   dtype: FloatDType,
-  slots: readonly string[],
+  slotNames: readonly string[],
   from?: Readonly<Record<string, FloatArray>>,
 ): TensorState {
-  const arrays: Record<string, FloatArray> = {};
-  let length = 0;
-  for (const slot of slots) {
+  const slots: Record<string, FloatArray> = {};
+  for (const slot of slotNames) {
     const source = from?.[slot];
-    arrays[slot] = source
-      ? castTo(dtype, source)
-      : allocateLike(
-          dtype,
-          shape.reduce((a, b) => a * b, 1),
-        );
-    length = (arrays[slot] as FloatArray).length;
+    slots[slot] = source ? castTo(dtype, source) : allocateLike(dtype, length);
   }
-  return { name, shape, length, dtype, slots: arrays };
+  return { name, shape, length, dtype, slots };
+}
+
+/** Step records for `states`; their `param` and `grad` are filled in by each update. */
+function recordsOf(states: readonly TensorState[]): StepTensor[] {
+  return states.map(({ name, slots }) => {
+    const placeholder = Object.values(slots)[0] as FloatArray;
+    return { name, param: placeholder, grad: placeholder, slots };
+  });
 }
 
 /**
@@ -136,20 +139,11 @@ export abstract class HostOptimizer<O extends { [K in keyof O]: number }> {
    * @throws NonFiniteGradientError a NaN or ±Infinity in a gradient.
    */
   update(params: TensorRecord, grads: TensorRecord): void {
-    const records = this.#pair(params, grads);
+    const { records, pending } = this.#pair(params, grads);
     const t = this.#t + 1;
     this.step(records, t);
-    if (records !== this.#records) {
-      this.#tensors = records.map((record, i) => {
-        const previous = this.#tensors?.[i];
-        return {
-          name: record.name,
-          shape: previous?.shape ?? [record.param.length],
-          length: record.param.length,
-          dtype: dtypeOf(record.param),
-          slots: record.slots,
-        };
-      });
+    if (pending !== undefined) {
+      this.#tensors = pending;
       this.#records = records;
     }
     this.#dtypesFixed = true;
@@ -165,9 +159,14 @@ export abstract class HostOptimizer<O extends { [K in keyof O]: number }> {
   /** Called after a checkpoint replaced the state. */
   protected stateReplaced(): void {}
 
-  /** Checks `params` and `grads` against the tensor set and pairs them with their state. */
-  #pair(params: TensorRecord, grads: TensorRecord): StepTensor[] {
+  /**
+   * Checks `params` and `grads` against the tensor set and pairs them with their state.
+   * New state (first update, or loaded state changing dtype) comes back as `pending`, to
+   * be kept only if the step succeeds: a refused first update leaves the optimizer fresh.
+   */
+  #pair(params: TensorRecord, grads: TensorRecord): { records: StepTensor[]; pending?: TensorState[] } {
     const known = this.#tensors;
+    const slotNames = this.#spec.slots;
     if (known === undefined) {
       const names = typeof params === "object" && params !== null ? Object.keys(params) : [];
       checkTensorNames(names, params, "parameter");
@@ -176,12 +175,11 @@ export abstract class HostOptimizer<O extends { [K in keyof O]: number }> {
       }
       checkTensorNames(names, grads, "gradient");
       for (const name of names) checkPair(name, params[name] as FloatArray, grads[name] as FloatArray);
-      // Fresh state, kept aside until the step succeeds: a failed first update leaves the optimizer fresh.
-      return names.map((name) => {
+      const pending = names.map((name) => {
         const param = params[name] as FloatArray;
-        const state = stateOf(name, [param.length], dtypeOf(param), this.#spec.slots);
-        return { name, param, grad: grads[name] as FloatArray, slots: state.slots };
+        return stateOf(name, [param.length], param.length, dtypeOf(param), slotNames);
       });
+      return { records: this.#fill(recordsOf(pending), params, grads), pending };
     }
     const names = known.map((state) => state.name);
     checkTensorNames(names, params, "parameter");
@@ -200,15 +198,16 @@ export abstract class HostOptimizer<O extends { [K in keyof O]: number }> {
       }
       checkPair(state.name, param, grads[state.name] as FloatArray);
     }
-    if (adopt) {
-      // State loaded from a checkpoint of another dtype takes the dtype of the parameters.
-      return known.map((state) => {
-        const param = params[state.name] as FloatArray;
-        const cast = stateOf(state.name, state.shape, dtypeOf(param), this.#spec.slots, state.slots);
-        return { name: state.name, param, grad: grads[state.name] as FloatArray, slots: cast.slots };
-      });
-    }
-    const records = this.#records;
+    if (!adopt) return { records: this.#fill(this.#records, params, grads) };
+    // State loaded from a checkpoint of another dtype takes the dtype of the parameters.
+    const pending = known.map((state) => {
+      const dtype = dtypeOf(params[state.name] as FloatArray);
+      return stateOf(state.name, state.shape, state.length, dtype, slotNames, state.slots);
+    });
+    return { records: this.#fill(recordsOf(pending), params, grads), pending };
+  }
+
+  #fill(records: StepTensor[], params: TensorRecord, grads: TensorRecord): StepTensor[] {
     for (const record of records) {
       record.param = params[record.name] as FloatArray;
       record.grad = grads[record.name] as FloatArray;
@@ -268,7 +267,7 @@ export abstract class HostOptimizer<O extends { [K in keyof O]: number }> {
     } else if (known === undefined) {
       tensors = entries.map(([name, saved]) => {
         const first = saved.slots[spec.slots[0] as string] as FloatArray;
-        return stateOf(name, saved.shape, dtypeOf(first), spec.slots, saved.slots);
+        return stateOf(name, saved.shape, first.length, dtypeOf(first), spec.slots, saved.slots);
       });
     } else {
       for (const [name] of entries) {
@@ -294,19 +293,14 @@ export abstract class HostOptimizer<O extends { [K in keyof O]: number }> {
         const dtype = this.#dtypesFixed
           ? state.dtype
           : dtypeOf(saved.slots[spec.slots[0] as string] as FloatArray);
-        return stateOf(state.name, state.shape, dtype, spec.slots, saved.slots);
+        return stateOf(state.name, state.shape, state.length, dtype, spec.slots, saved.slots);
       });
     }
     this.#options = options;
     this.#t = checkpoint.t;
     this.#tensors = tensors;
     this.#dtypesFixed = tensors !== undefined && this.#dtypesFixed;
-    this.#records = (tensors ?? []).map((state) => ({
-      name: state.name,
-      param: state.slots[spec.slots[0] as string] as FloatArray,
-      grad: state.slots[spec.slots[0] as string] as FloatArray,
-      slots: state.slots,
-    }));
+    this.#records = recordsOf(tensors ?? []);
     this.stateReplaced();
   }
 
