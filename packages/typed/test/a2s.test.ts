@@ -88,6 +88,25 @@ describe("A2S", () => {
     });
   });
 
+  test("tensors of different dtypes in one model: each keeps its own, both kernels agree", () => {
+    const results = (["fused", "generic"] as const).map((kernel) => {
+      const params: TensorRecord = { W: Float32Array.of(0.5, -0.25, 1), b: Float64Array.of(0.75) };
+      run(new A2S(BLEND, { kernel }), params, 0, 20);
+      return params;
+    });
+    const [fused, generic] = results as [TensorRecord, TensorRecord];
+    expect(fused.W).toBeInstanceOf(Float32Array);
+    expect(fused.b).toBeInstanceOf(Float64Array);
+    // The generic path rounds its shared scalars to the first tensor's dtype (float32),
+    // so the float64 tensor differs by float32 roundings of the learning rates.
+    for (const name of ["W", "b"]) {
+      const a = fused[name] as Float64Array;
+      const b = generic[name] as Float64Array;
+      for (let i = 0; i < a.length; i++)
+        expect(Math.abs((a[i] as number) - (b[i] as number))).toBeLessThan(1e-6);
+    }
+  });
+
   test("keeps its own copy of the previous gradient", () => {
     const reused = makeParams("float64");
     const fresh = makeParams("float64");
