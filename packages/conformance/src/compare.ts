@@ -79,6 +79,7 @@ export function describeDifference(
   return undefined;
 }
 
+/** Whether two byte arrays hold the same bytes (checkpoints compared before and after). */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }

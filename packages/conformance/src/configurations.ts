@@ -14,6 +14,7 @@ export interface Configuration {
   seed: number;
 }
 
+/** A2S runs of the math tier, each against the oracle, per dtype. */
 export const A2S_CONFIGURATIONS: readonly Configuration[] = [
   { name: "seed defaults (pure Adam phase)", kind: "A2S", options: {}, steps: 60, seed: 1 },
   {
@@ -68,6 +69,7 @@ export const A2S_CONFIGURATIONS: readonly Configuration[] = [
   },
 ];
 
+/** Baseline runs of the math tier, for the kinds an adapter offers. */
 export const BASELINE_CONFIGURATIONS: readonly Configuration[] = [
   { name: "defaults", kind: "Adam", options: {}, steps: 60, seed: 11 },
   {

@@ -37,6 +37,7 @@ export interface OracleStepInfo {
   lrScale: number;
 }
 
+/** A2S in float64, one loop per tensor, exactly as the seed's update reads. */
 export class OracleA2S {
   readonly o: OracleA2SOptions;
   t = 0;
