@@ -55,10 +55,17 @@ async function compareTrajectory(
         expect(scalarError(d.lrScale, info.lrScale), `lrScale at step ${step}`).toBeLessThanOrEqual(
           tolerance,
         );
-        const lrAdam = (a2sOracle as OracleA2S).o.lrAdam * info.lrScale;
-        expect(Math.abs(d.lrAdam - lrAdam) / lrAdam, `effective lrAdam at step ${step}`).toBeLessThanOrEqual(
-          tolerance,
-        );
+        const { lrAdam, lrSgd } = (a2sOracle as OracleA2S).o;
+        const effective: [string, number, number][] = [
+          ["lrAdam", d.lrAdam, lrAdam * info.lrScale],
+          ["lrSgd", d.lrSgd, lrSgd * info.lrScale],
+        ];
+        for (const [what, actual, expected] of effective) {
+          expect(
+            Math.abs(actual - expected) / expected,
+            `effective ${what} at step ${step}`,
+          ).toBeLessThanOrEqual(tolerance);
+        }
       }
     }
   } finally {
