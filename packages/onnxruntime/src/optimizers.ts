@@ -208,9 +208,22 @@ export abstract class GraphOptimizer {
     await Promise.all(pending.map(async (s) => (await s).release()));
   }
 
-  /** @internal The state for `layout` (made if none), for the trainer's fused graph. */
-  [ATTACH](layout: TensorLayout): OptimizerState {
-    return this.#stateFor(layout);
+  /**
+   * @internal For the trainer's fused graph: the optimizer's state, or a fresh one for
+   * `layout` with `adopt` to install it once a step on it has succeeded (a failed first
+   * step leaves the optimizer fresh, as a failed `update` does).
+   */
+  [ATTACH](layout: TensorLayout): { state: OptimizerState; adopt(): void } {
+    const held = this.#state;
+    if (held) return { state: held, adopt: () => undefined };
+    const state = new OptimizerState(layout, this.#recipe);
+    return {
+      state,
+      adopt: () => {
+        this.#state ??= state;
+        this.#dtypeFixed = true;
+      },
+    };
   }
 }
 
