@@ -6,6 +6,7 @@ import type { Kind, MemoryRow, StepRow } from "./results.js";
 import { MLP_PARAMS, shapesFor } from "./shapes.js";
 
 export function runsAt(adapter: StepAdapter, size: number, plan: RunPlan): boolean {
+  if (adapter.variant) return size === MLP_PARAMS;
   return adapter.cheapAtEverySize === true || size <= plan.slowAdapterMaxSize;
 }
 
@@ -28,6 +29,10 @@ export async function stepRows(
     };
     steps.push(row);
     if (!runsAt(adapter, size, plan)) {
+      if (adapter.variant) {
+        steps.pop();
+        continue;
+      }
       row.note = plan.quick ? "skipped in --quick" : "skipped: too slow per step at this size";
       continue;
     }
@@ -41,7 +46,7 @@ export async function stepRows(
       row.a2sMs = a2s?.ms ?? null;
       row.adamMs = adam?.ms ?? null;
       row.samples = Math.min(a2s?.samples ?? 0, adam?.samples ?? 0);
-      if (size === MLP_PARAMS) {
+      if (size === MLP_PARAMS && !adapter.variant) {
         const kinds: Kind[] = ["A2S", "Adam"];
         for (const [i, stepper] of pair.entries()) {
           const state = await stepper.stateSize();

@@ -2,7 +2,6 @@
  * Rows for @a2s/tfjs on tfjs's cpu and wasm backends: its A2S against `tf.train.adam`,
  * both driven through `applyGradients`, and the seed's MLP built with `tf.layers`.
  */
-import type { Kind } from "../results.js";
 import { stepInputs } from "../shapes.js";
 import type { AdapterSet, StateSize, Stepper, TensorShapes, Trainer } from "./types.js";
 
@@ -15,27 +14,31 @@ export async function loadTfjs(): Promise<AdapterSet> {
   const tf = await import("@tensorflow/tfjs");
   await import("@tensorflow/tfjs-backend-wasm");
   const { a2s } = await import("@a2s/tfjs");
-  // Each with its defaults, as a user gets them: A2S checks gradients for NaN eagerly
-  // (nonFinite: "throw"), which reads a flag back per step; tf.train.adam checks nothing.
-  const makeOptimizer = (kind: Kind): Optimizer => (kind === "A2S" ? a2s() : tf.train.adam(0.001));
   const set: AdapterSet = { steppers: [], trainers: [] };
   for (const backend of ["cpu", "wasm"] as Backend[]) {
     const name = `tfjs ${backend}`;
     const use = async () => {
       if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} did not initialise`);
     };
-    set.steppers.push({
-      name,
-      make: async (kind, shapes) => {
-        await use();
-        return tfjsStepper(tf, makeOptimizer(kind), shapes);
-      },
-    });
+    // Each with its defaults, as a user gets them: A2S checks gradients for NaN eagerly
+    // (nonFinite: "throw"), which reads a flag back per step; tf.train.adam checks nothing.
+    // The variant with the in-graph guard (nonFinite: "skip") shows what that check costs.
+    for (const nonFinite of ["throw", "skip"] as const) {
+      const variant = nonFinite === "skip";
+      set.steppers.push({
+        name: variant ? `${name} (nonFinite: skip)` : name,
+        variant,
+        make: async (kind, shapes) => {
+          await use();
+          return tfjsStepper(tf, kind === "A2S" ? a2s({ nonFinite }) : tf.train.adam(0.001), shapes);
+        },
+      });
+    }
     set.trainers.push({
       name,
       make: async (kind, seed) => {
         await use();
-        return tfjsTrainer(tf, makeOptimizer(kind), seed);
+        return tfjsTrainer(tf, kind === "A2S" ? a2s() : tf.train.adam(0.001), seed);
       },
     });
   }

@@ -30,6 +30,11 @@ export interface StepAdapter {
    * kernel, whose 1e7 row is the bandwidth figure.
    */
   cheapAtEverySize?: boolean;
+  /**
+   * A second configuration of an adapter already listed, timed at the MLP's size only to
+   * show where the time goes; its state is the same and not counted again.
+   */
+  variant?: boolean;
 }
 
 /** The seed's MLP under one adapter, trained one batch of 64 at a time. */
