@@ -103,9 +103,10 @@ export function seeded(seed: number): () => number {
 
 /**
  * The JSON a plain brain.js 1.6.1 `NeuralNetwork` writes, for layer `sizes`, with
- * float32-representable weights drawn uniformly from [-1, 1) by a seeded generator.
+ * float32-representable weights and biases drawn uniformly from [-scale, scale) by a
+ * seeded generator (brain's own initialisation is scale 0.2, from Math.random).
  */
-export function brainJSON(sizes: number[], activation: string, seed = 1): A2SNeuralNetworkJSON {
+export function brainJSON(sizes: number[], activation: string, seed = 1, scale = 1): A2SNeuralNetworkJSON {
   const random = seeded(seed);
   const layers: object[] = [
     Object.fromEntries(Array.from({ length: sizes[0] as number }, (_, i) => [i, {}])),
@@ -115,9 +116,9 @@ export function brainJSON(sizes: number[], activation: string, seed = 1): A2SNeu
     const nodes = Array.from({ length: sizes[l] as number }, (_, node) => [
       node,
       {
-        bias: Math.fround(2 * random() - 1),
+        bias: Math.fround(scale * (2 * random() - 1)),
         weights: Object.fromEntries(
-          Array.from({ length: inputs }, (_, k) => [k, Math.fround(2 * random() - 1)]),
+          Array.from({ length: inputs }, (_, k) => [k, Math.fround(scale * (2 * random() - 1))]),
         ),
       },
     ]);
