@@ -1,7 +1,4 @@
-/**
- * The conformance suite's view of this package, and of @a2s/typed as the peer whose
- * checkpoints must cross both ways. Both take the same records of typed arrays.
- */
+/** The conformance suite's view of this package. */
 import type {
   AdapterDescription,
   HostTensor,
@@ -11,15 +8,14 @@ import type {
 } from "@a2s/conformance";
 import type { FloatDType, StepDiagnostics } from "@a2s/core";
 import { Mlp } from "@a2s/mlp";
-import * as typed from "@a2s/typed";
 import { A2S, Adam, RMSProp, SGDMomentum } from "../src/optimizers.js";
 import { createTrainer } from "../src/trainer.js";
 
 type Record32or64 = Record<string, Float32Array | Float64Array>;
 
-/** What both packages' optimizers offer (typed's update is synchronous, ours a Promise). */
+/** What this package's optimizers offer. */
 interface HostLikeOptimizer {
-  update(params: Record32or64, grads: Record32or64): void | Promise<void>;
+  update(params: Record32or64, grads: Record32or64): Promise<void>;
   saveCheckpoint(): Uint8Array;
   loadCheckpoint(bytes: Uint8Array): void;
   readonly diagnostics?: StepDiagnostics | undefined;
@@ -27,7 +23,6 @@ interface HostLikeOptimizer {
 }
 
 const ONNX = { A2S, Adam, RMSProp, SGDMomentum };
-const TYPED = { A2S: typed.A2S, Adam: typed.Adam, RMSProp: typed.RMSProp, SGDMomentum: typed.SGDMomentum };
 
 const inDtype = (dtype: FloatDType, values: ArrayLike<number>) =>
   dtype === "float64" ? Float64Array.from(values) : Float32Array.from(values);
@@ -35,9 +30,9 @@ const inDtype = (dtype: FloatDType, values: ArrayLike<number>) =>
 function describeHost(
   name: string,
   make: (kind: OptimizerKind, options: Record<string, number>) => HostLikeOptimizer,
-  train?: (request: TrainingRequest) => Promise<number>,
+  train: (request: TrainingRequest) => Promise<number>,
 ): AdapterDescription {
-  const raw = new WeakMap<OptimizerUnderTest, (grads: Record32or64) => void | Promise<void>>();
+  const raw = new WeakMap<OptimizerUnderTest, (grads: Record32or64) => Promise<void>>();
   return {
     name,
     dtypes: ["float64", "float32"],
@@ -75,7 +70,7 @@ function describeHost(
       if (step === undefined) throw new Error("not an optimizer of this adapter");
       return step(grads);
     },
-    ...(train ? { train } : {}),
+    train,
   };
 }
 
@@ -98,4 +93,3 @@ export const onnxAdapter = describeHost(
   (kind, options) => new ONNX[kind](options),
   trainMnist,
 );
-export const typedPeer = describeHost("typed (fused)", (kind, options) => new TYPED[kind](options));

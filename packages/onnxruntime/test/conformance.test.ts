@@ -1,4 +1,7 @@
 import { conformanceSuite } from "@a2s/conformance";
-import { onnxAdapter, typedPeer } from "./adapter.js";
+import { typedAdapter } from "@a2s/typed/conformance";
+import { onnxAdapter } from "./adapter.js";
 
-conformanceSuite(onnxAdapter, { peers: [typedPeer] });
+// @a2s/typed is the peer whose checkpoints must load here, and which must load ours; the
+// training tier runs with its default floors, through the fused trainer.
+conformanceSuite(onnxAdapter, { peers: [typedAdapter("fused")], training: {} });
