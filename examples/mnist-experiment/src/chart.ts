@@ -1,0 +1,159 @@
+/**
+ * The results as one SVG, drawn by vega-lite and rendered by vega in Node (its SVG
+ * renderer needs no canvas): test accuracy and training loss per epoch for every
+ * optimizer, and A2S's blend weight w and lrScale against the step.
+ */
+import { parse, View } from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { ExperimentResults } from "./results.js";
+
+/** Points the schedule panel draws at most: 18,760 steps would make a noisy, heavy SVG. */
+const SCHEDULE_POINTS = 600;
+
+type Row = Record<string, number | string>;
+
+function perEpoch(results: ExperimentResults): Row[] {
+  return results.optimizers.flatMap((o) =>
+    o.epochs.map((e) => ({
+      optimizer: o.label,
+      epoch: e.epoch,
+      testAccuracy: e.testAccuracy,
+      trainLoss: e.trainLoss,
+    })),
+  );
+}
+
+/**
+ * A2S's per-step series in windows of equal length: w at the window's end (it is
+ * piecewise linear, so nothing is lost), lrScale's mean, minimum and maximum (it is noisy
+ * from step to step, and the band keeps its extremes visible).
+ */
+export function scheduleWindows(w: readonly number[], lrScale: readonly number[]): Row[] {
+  const size = Math.max(1, Math.ceil(w.length / SCHEDULE_POINTS));
+  const rows: Row[] = [];
+  for (let start = 0; start < w.length; start += size) {
+    const end = Math.min(w.length, start + size);
+    let sum = 0;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = start; i < end; i++) {
+      const s = lrScale[i] as number;
+      sum += s;
+      min = Math.min(min, s);
+      max = Math.max(max, s);
+    }
+    rows.push({
+      step: end,
+      w: w[end - 1] as number,
+      lrScale: sum / (end - start),
+      lrScaleMin: min,
+      lrScaleMax: max,
+    });
+  }
+  return rows;
+}
+
+export function chartSpec(results: ExperimentResults): TopLevelSpec {
+  const epochs = perEpoch(results);
+  const color = { field: "optimizer", type: "nominal", title: "optimizer" } as const;
+  const epochAxis = {
+    field: "epoch",
+    type: "quantitative",
+    title: "epoch",
+    axis: { tickMinStep: 1, format: "d" },
+  } as const;
+  const accuracy = {
+    title: "Test accuracy after each epoch",
+    width: 380,
+    height: 260,
+    data: { values: epochs },
+    mark: { type: "line", point: true },
+    encoding: {
+      x: epochAxis,
+      y: {
+        field: "testAccuracy",
+        type: "quantitative",
+        title: "test accuracy",
+        scale: { zero: false },
+        axis: { format: ".1%" },
+      },
+      color,
+    },
+  } as const;
+  const loss = {
+    title: "Training loss per epoch (mean cross-entropy)",
+    width: 380,
+    height: 260,
+    data: { values: epochs },
+    mark: { type: "line", point: true },
+    encoding: {
+      x: epochAxis,
+      y: {
+        field: "trainLoss",
+        type: "quantitative",
+        title: "training loss (log scale)",
+        scale: { type: "log" },
+      },
+      color,
+    },
+  } as const;
+  const a2s = results.optimizers.find((o) => o.steps !== undefined);
+  const panels: object[] = [{ hconcat: [accuracy, loss] }];
+  if (a2s?.steps) {
+    const rows = scheduleWindows(a2s.steps.w, a2s.steps.lrScale);
+    const size = Math.max(1, Math.ceil(a2s.steps.w.length / SCHEDULE_POINTS));
+    const series = {
+      field: "series",
+      type: "nominal",
+      title: null,
+      scale: { domain: ["w (1 = Adam, 0 = SGD)", "lrScale"], range: ["#e45756", "#4c78a8"] },
+    } as const;
+    panels.push({
+      title: `${a2s.label}: blend weight w and curvature scale lrScale per step (lrScale: mean of ${size} steps, band = min..max)`,
+      width: 860,
+      height: 220,
+      data: { values: rows },
+      encoding: { x: { field: "step", type: "quantitative", title: "step" } },
+      layer: [
+        {
+          mark: { type: "area", opacity: 0.25, color: "#4c78a8" },
+          encoding: {
+            y: { field: "lrScaleMin", type: "quantitative", title: "value", scale: { domain: [0, 1.05] } },
+            y2: { field: "lrScaleMax" },
+          },
+        },
+        {
+          transform: [
+            { fold: ["w", "lrScale"], as: ["key", "value"] },
+            { calculate: "datum.key === 'w' ? 'w (1 = Adam, 0 = SGD)' : 'lrScale'", as: "series" },
+          ],
+          mark: { type: "line", strokeWidth: 1.5 },
+          encoding: {
+            y: { field: "value", type: "quantitative" },
+            color: series,
+          },
+        },
+      ],
+    });
+  }
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text: `Seed MLP on MNIST: ${results.optimizers.map((o) => o.label).join(", ")}`,
+      subtitle: `adapter ${results.adapter}, batch ${results.batchSize}, ${results.epochs} epochs, seed ${results.seed}`,
+    },
+    vconcat: panels,
+    // The optimizer colours and the schedule's series colours are different scales.
+    resolve: { scale: { color: "independent" }, legend: { color: "independent" } },
+    config: { font: "sans-serif", view: { stroke: "#ddd" }, legend: { labelLimit: 300 } },
+  } as TopLevelSpec;
+}
+
+export async function renderChart(results: ExperimentResults): Promise<string> {
+  const view = new View(parse(compile(chartSpec(results)).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

@@ -1,0 +1,145 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { gzipSync } from "node:zlib";
+import { loadMnist, MNIST_FILES } from "@a2s/mnist";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { availableAdapters, loadAdapter, UnknownAdapterError } from "../src/adapter.js";
+import { DEFAULT_OUT, parseCliArgs, UsageError } from "../src/args.js";
+import { type Io, main } from "../src/main.js";
+import type { ExperimentResults } from "../src/results.js";
+
+function capture(cwd: string): { io: Io; out: () => string; err: () => string } {
+  const streams = [new PassThrough(), new PassThrough()];
+  const text = ["", ""];
+  streams.forEach((s, i) => {
+    s.on("data", (chunk) => {
+      text[i] += String(chunk);
+    });
+  });
+  const [stdout, stderr] = streams as unknown as [NodeJS.WriteStream, NodeJS.WriteStream];
+  return { io: { stdout, stderr, cwd }, out: () => text[0] as string, err: () => text[1] as string };
+}
+
+describe("flags", () => {
+  it("defaults to the seed's experiment", () => {
+    const config = parseCliArgs([], "/somewhere");
+    expect(config).toMatchObject({ epochs: 20, adapter: "typed", seed: 1, batchSize: 64, out: DEFAULT_OUT });
+    expect(config !== "help" && config.optimizers.map((o) => o.label)).toEqual([
+      "A2S",
+      "Adam",
+      "RMSProp",
+      "SGDMomentum",
+    ]);
+    expect(DEFAULT_OUT.endsWith(join("results", "mnist"))).toBe(true);
+  });
+
+  it("reads every flag, optimizers in any case, paths from the caller's folder", () => {
+    const config = parseCliArgs(
+      ["--epochs", "3", "--optimizers", "sgdmomentum,a2s", "--seed", "7", "--out", "r", "--data", "/d"],
+      "/home/me",
+    );
+    expect(config).toMatchObject({ epochs: 3, seed: 7, out: "/home/me/r", data: "/d" });
+    expect(config !== "help" && config.optimizers.map((o) => o.label)).toEqual(["SGDMomentum", "A2S"]);
+    expect(parseCliArgs(["--help"], "/")).toBe("help");
+  });
+
+  it.each([
+    [["--bogus"], /bogus/],
+    [["--epochs"], /epochs/],
+    [["--epochs", "0"], /--epochs must be an integer >= 1; got "0"/],
+    [["--epochs", "2.5"], /--epochs/],
+    [["--seed", "-1"], /--seed/],
+    [["--optimizers", "adam,lion"], /unknown optimizer "lion"/],
+    [["stray"], /stray/],
+  ])("refuses %j", (argv, message) => {
+    expect(() => parseCliArgs(argv, "/")).toThrow(UsageError);
+    expect(() => parseCliArgs(argv, "/")).toThrow(message);
+  });
+
+  it("exits 2 with the usage on stderr for a bad flag or an unknown adapter", async () => {
+    const bad = capture("/");
+    expect(await main(["--epochs", "x"], bad.io)).toBe(2);
+    expect(bad.err()).toContain("error: --epochs must be an integer");
+    expect(bad.err()).toContain("Usage: pnpm mnist");
+    expect(bad.out()).toBe("");
+
+    const unknown = capture("/");
+    expect(await main(["--adapter", "../adapter"], unknown.io)).toBe(2);
+    expect(unknown.err()).toContain('unknown adapter "../adapter"; available: ');
+    expect(unknown.err()).toContain("typed");
+  });
+
+  it("prints the usage on stdout for --help and exits 0", async () => {
+    const help = capture("/");
+    expect(await main(["--help"], help.io)).toBe(0);
+    expect(help.out()).toContain("--optimizers <list>");
+  });
+});
+
+describe("adapters", () => {
+  it("are found by name and loaded by dynamic import", async () => {
+    expect(await availableAdapters()).toContain("typed");
+    const typed = await loadAdapter("typed");
+    expect(typed.name).toBe("typed");
+    await expect(loadAdapter("nope")).rejects.toThrow(UnknownAdapterError);
+  });
+});
+
+describe("a whole run on a small folder of MNIST", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "a2s-experiment-"));
+    const { train, test } = await loadMnist();
+    // 130 training images (three batches, the last one short) and 70 test images, gzipped IDX.
+    const write = async (name: string, dims: number[], values: ArrayLike<number>, scale: number) => {
+      const header = new Uint8Array(4 + 4 * dims.length);
+      header[2] = 8;
+      header[3] = dims.length;
+      dims.forEach((d, i) => {
+        new DataView(header.buffer).setUint32(4 + 4 * i, d, false);
+      });
+      const body = Uint8Array.from(values, (v) => Math.round(v * scale));
+      await writeFile(join(dir, `${name}.gz`), gzipSync(Buffer.concat([header, body])));
+    };
+    await write(MNIST_FILES.trainImages, [130, 28, 28], train.images.subarray(0, 130 * 784), 255);
+    await write(MNIST_FILES.trainLabels, [130], train.labels.subarray(0, 130), 1);
+    await write(MNIST_FILES.testImages, [70, 28, 28], test.images.subarray(0, 70 * 784), 255);
+    await write(MNIST_FILES.testLabels, [70], test.labels.subarray(0, 70), 1);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("trains, prints the table, writes the JSON and the SVG", async () => {
+    const run = capture(dir);
+    const code = await main(
+      ["--epochs", "2", "--data", ".", "--out", "out", "--optimizers", "a2s,adam"],
+      run.io,
+    );
+    expect(code).toBe(0);
+    expect(run.out()).toMatch(/A2S epoch 2\/2: train loss \d\.\d{4}, test accuracy/);
+    expect(run.out()).toMatch(/optimizer\s+test accuracy\s+training loss\s+s \/ epoch/);
+    const results = JSON.parse(await readFile(join(dir, "out", "results.json"), "utf8")) as ExperimentResults;
+    expect(results.optimizers.map((o) => o.label)).toEqual(["A2S", "Adam"]);
+    const [a2s, adam] = results.optimizers;
+    expect(a2s?.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    // Three steps per epoch: 64 + 64 + 2 images.
+    expect(a2s?.steps?.w).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(a2s?.steps?.lrScale[0]).toBe(1);
+    expect(a2s?.steps?.lrScale[1]).toBeLessThan(1);
+    expect(adam?.steps).toBeUndefined();
+    for (const e of [...(a2s?.epochs ?? []), ...(adam?.epochs ?? [])]) {
+      expect(e.trainLoss).toBeGreaterThan(0);
+      expect(e.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(e.seconds).toBeGreaterThan(0);
+    }
+    // Same weights and batches: A2S with w = 1 is Adam at lrScale <= 1, so their first losses agree.
+    expect(a2s?.epochs[0]?.trainLoss).toBeCloseTo(adam?.epochs[0]?.trainLoss ?? Number.NaN, 1);
+    const svg = await readFile(join(dir, "out", "chart.svg"), "utf8");
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toContain("Test accuracy after each epoch");
+    expect(svg).toContain("blend weight w");
+  });
+});
