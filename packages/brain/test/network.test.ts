@@ -77,6 +77,38 @@ describe("A2SNeuralNetwork", () => {
     expect(net.diagnostics()?.t).toBe(8);
   });
 
+  test("JSON round trips twice keep array outputs (brain 1.6.1 alone turns them into objects)", () => {
+    let net = fresh();
+    net.train(xor, { iterations: 2 });
+    for (let trip = 0; trip < 2; trip++) {
+      net = new A2SNeuralNetwork().fromJSON(JSON.parse(JSON.stringify(net.toJSON())));
+      net.train(xor, { iterations: 1 });
+    }
+    expect(net.toJSON().outputLookup).toBe(false);
+    expect(net.run([0, 1])).toBeInstanceOf(Float32Array);
+  });
+
+  // Finite data whose gradient overflows float32 (inputs of 1e30 give products near
+  // 1e57): the step is refused as a whole.
+  const overflowing = [{ input: [1e30, 1e30], output: [1] }];
+  const relu = () => fresh({}, brainJSON([2, 4, 1], "relu", 28));
+
+  test("a gradient that is not finite stops training with NonFiniteGradientError, that step not taken", () => {
+    const net = relu();
+    net.train(xor, { iterations: 2 });
+    const before = net.toJSON().layers;
+    const state = net.saveCheckpoint();
+    expect(() => net.train(overflowing, { iterations: 1 })).toThrow(NonFiniteGradientError);
+    expect(net.toJSON().layers).toEqual(before);
+    expect(net.saveCheckpoint()).toEqual(state);
+  });
+
+  test("trainAsync rejects with that error instead of throwing it from a timer", async () => {
+    await expect(relu().trainAsync(overflowing, { iterations: 1 })).rejects.toBeInstanceOf(
+      NonFiniteGradientError,
+    );
+  });
+
   test("hash-form data (brain's lookup tables) trains too", () => {
     const net = new A2SNeuralNetwork({ a2s: { lrAdam: 0.05 } });
     net.train(
