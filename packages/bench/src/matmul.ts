@@ -21,7 +21,7 @@ export async function matmulRows(mnist: Mnist): Promise<MatmulResult[]> {
       { run: () => matmul(dense as Float32Array, w as Float32Array, c, M, K, N), async: false },
       { run: () => matmul(pixels, w as Float32Array, c, M, K, N), async: false },
     ],
-    { rounds: 2, iterations: 50, time: 200, warmupIterations: 20 },
+    { rounds: 2, iterations: 50, time: 200, warmupIterations: 20, warmupTime: 100 },
   );
   const sources = ["dense random input", "MNIST batch (zero pixels skipped)"];
   return timings.map((t, i) => ({

@@ -13,7 +13,14 @@ export interface TimingPlan {
   iterations: number;
   /** Time budget per task and round in milliseconds (the minimum iterations still run). */
   time: number;
+  /** Minimum warm-up calls per task and round. */
   warmupIterations: number;
+  /**
+   * Warm-up budget in milliseconds (the minimum calls still run). Some adapters get
+   * faster over their first dozens of steps (onnxruntime's A2S took 17 steps to settle),
+   * so fast steps warm up for a while, not just a few calls.
+   */
+  warmupTime: number;
 }
 
 export interface Timing {
@@ -39,7 +46,7 @@ export async function timeSideBySide(tasks: readonly Task[], plan: TimingPlan): 
       iterations: plan.iterations,
       time: plan.time,
       warmupIterations: plan.warmupIterations,
-      warmupTime: 0,
+      warmupTime: plan.warmupTime,
       retainSamples: true,
       throws: true,
     });

@@ -33,8 +33,8 @@ export function makePlan(quick: boolean): RunPlan {
       // A tfjs cpu step at 1e6 takes half a second: a few calls per size keep the run short.
       timing: (size) =>
         size > MLP_PARAMS
-          ? { rounds: 1, iterations: 4, time: 0, warmupIterations: 2 }
-          : { rounds: 2, iterations: 10, time: 100, warmupIterations: 5 },
+          ? { rounds: 1, iterations: 4, time: 0, warmupIterations: 2, warmupTime: 300 }
+          : { rounds: 2, iterations: 10, time: 100, warmupIterations: 5, warmupTime: 150 },
       slowAdapterMaxSize: 1_000_000,
       bandwidthElements: LARGE,
       trainingSteps: 30,
@@ -47,8 +47,11 @@ export function makePlan(quick: boolean): RunPlan {
     stepSizes: sizes,
     timing: (size) =>
       size >= LARGE
-        ? { rounds: 1, iterations: 6, time: 0, warmupIterations: 2 }
-        : { rounds: 4, iterations: 20, time: 400, warmupIterations: 10 },
+        ? { rounds: 1, iterations: 6, time: 0, warmupIterations: 2, warmupTime: 0 }
+        : size > MLP_PARAMS
+          ? // A step of tfjs cpu or the generic kernel takes about half a second at 1e6.
+            { rounds: 2, iterations: 8, time: 300, warmupIterations: 3, warmupTime: 300 }
+          : { rounds: 4, iterations: 20, time: 400, warmupIterations: 10, warmupTime: 300 },
     slowAdapterMaxSize: LARGE,
     bandwidthElements: LARGE,
     trainingSteps: EPOCH_STEPS,

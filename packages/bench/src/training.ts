@@ -20,6 +20,7 @@ export async function trainingRows(
   log: (line: string) => void,
 ): Promise<TrainingRow[]> {
   const rows: TrainingRow[] = [];
+  const planned = Math.min(steps, adapter.maxSteps ?? steps);
   for (const kind of ["A2S", "Adam"] as Kind[]) {
     const row: TrainingRow = {
       adapter: adapter.name,
@@ -36,7 +37,7 @@ export async function trainingRows(
       let done = 0;
       let start = 0;
       for (const batch of batches(mnist.train, BATCH, order)) {
-        if (done === steps) break;
+        if (done === planned) break;
         await trainer.step(batch.x, batch.y);
         // The first step builds what the adapter builds once (sessions, graphs, JIT code):
         // the clock starts after it, and the epoch is scaled from the steps timed.

@@ -12,7 +12,7 @@ describe("median", () => {
 });
 
 describe("timeSideBySide", () => {
-  const plan = { rounds: 3, iterations: 4, time: 0, warmupIterations: 2 };
+  const plan = { rounds: 3, iterations: 4, time: 0, warmupIterations: 2, warmupTime: 0 };
 
   it("times every task in every round, after warm-up, and keeps the tasks' order", async () => {
     const calls = [0, 0];

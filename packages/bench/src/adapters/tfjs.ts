@@ -36,6 +36,9 @@ export async function loadTfjs(): Promise<AdapterSet> {
     }
     set.trainers.push({
       name,
+      // The cpu backend runs a training step in about a fifth of a second (A2S) under load:
+      // 300 steps give a steady figure without several minutes per optimizer.
+      ...(backend === "cpu" ? { maxSteps: 300 } : {}),
       make: async (kind, seed) => {
         await use();
         return tfjsTrainer(tf, kind === "A2S" ? a2s() : tf.train.adam(0.001), seed);

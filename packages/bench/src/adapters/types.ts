@@ -47,6 +47,11 @@ export interface Trainer {
 export interface TrainAdapter {
   name: string;
   make(kind: Kind, seed: number): Promise<Trainer>;
+  /**
+   * Most steps worth timing even in a full run, for an adapter so slow that a whole
+   * epoch would take minutes; its epoch is then extrapolated, and labelled so.
+   */
+  maxSteps?: number;
 }
 
 /** What loading one adapter package yields. */
