@@ -33,14 +33,16 @@ function barProgress(stream: NodeJS.WriteStream): Progress {
     cliProgress.Presets.shades_classic,
   );
   let accuracy = "-";
+  let last = 0;
   return {
     start(label, total) {
       accuracy = "-";
+      last = total;
       bar.start(total, 0, { label: label.padEnd(11), epoch: 1, loss: "-", acc: accuracy });
     },
     step(done, epoch, loss) {
       // The payload only every 25 steps: the bar redraws at most 10 times a second anyway.
-      if (done % 25 === 0) bar.update(done, { epoch, loss: loss.toFixed(4), acc: accuracy });
+      if (done % 25 === 0 || done === last) bar.update(done, { epoch, loss: loss.toFixed(4), acc: accuracy });
     },
     epoch(_label, epoch, _epochs, _trainLoss, acc) {
       accuracy = `${(100 * acc).toFixed(2)}%`;
