@@ -75,13 +75,14 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 
   log("optimizer steps");
-  const available = [];
+  // Measured rows go before the rows of adapters that did not load.
+  const measured = [];
   for (const adapter of steppers) {
     const { steps, memory } = await stepRows(adapter, plan, log);
-    available.push(...steps);
+    measured.push(...steps);
     results.memory.push(...memory);
   }
-  results.steps.unshift(...available);
+  results.steps.unshift(...measured);
 
   log("matrix multiply");
   try {

@@ -18,6 +18,9 @@ export async function stepRows(
   const steps: StepRow[] = [];
   const memory: MemoryRow[] = [];
   for (const size of plan.stepSizes) {
+    const runs = runsAt(adapter, size, plan);
+    // A variant has no row where it does not run: its main configuration has one.
+    if (!runs && adapter.variant) continue;
     const shapes = shapesFor(size);
     const row: StepRow = {
       adapter: adapter.name,
@@ -28,11 +31,7 @@ export async function stepRows(
       samples: 0,
     };
     steps.push(row);
-    if (!runsAt(adapter, size, plan)) {
-      if (adapter.variant) {
-        steps.pop();
-        continue;
-      }
+    if (!runs) {
       row.note = plan.quick ? "skipped in --quick" : "skipped: too slow per step at this size";
       continue;
     }

@@ -67,3 +67,13 @@ describe("stepRows", () => {
     expect(steps[0]?.note).toBe("failed: session could not be created");
   });
 });
+
+describe("stepRows for a variant", () => {
+  it("has a row at the MLP's size only", async () => {
+    const adapter: StepAdapter = { name: "variant", variant: true, make: async () => counting({ n: 0 }) };
+    const { steps, memory } = await stepRows(adapter, makePlan(true), () => {});
+    expect(steps.map((s) => s.size)).toEqual([MLP_PARAMS]);
+    // Its state is its main configuration's, counted there.
+    expect(memory).toEqual([]);
+  }, 30_000);
+});
