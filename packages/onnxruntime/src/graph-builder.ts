@@ -128,6 +128,23 @@ export class GraphBuilder {
     return { name, dtype: "float32" };
   }
 
+  /** Appends a node with `count` outputs, all of element type `dtype`. */
+  nodeOutputs(
+    opType: string,
+    inputs: readonly Sym[],
+    dtype: ElementType,
+    count: number,
+    attributes: IntAttributes = {},
+  ): Sym[] {
+    const first = this.node(opType, inputs, dtype, attributes);
+    const outputs = [
+      first.name,
+      ...Array.from({ length: count - 1 }, () => this.fresh(opType.toLowerCase())),
+    ];
+    (this.nodes[this.nodes.length - 1] as onnxProto.onnx.INodeProto).output = outputs;
+    return outputs.map((name) => ({ name, dtype }));
+  }
+
   /** Appends a node with one output of element type `dtype`. */
   node(
     opType: string,

@@ -14,6 +14,7 @@ import {
 } from "./mlp-graph.js";
 import { type OptimizerGraphIO, recordOptimizerStep } from "./optimizer-graph.js";
 import type { OptimizerRecipe } from "./recipes.js";
+import { groupUnits } from "./units.js";
 
 /** Input names of every MLP graph. */
 export const IMAGES = "images";
@@ -82,7 +83,15 @@ export function buildFusedModel(
   const graph = new GraphBuilder(`mlp_${recipe.kind}_step`);
   const { x, labels, params, shapes } = declareInputs(graph, sizes, true);
   const { loss, grads } = recordTraining(graph, x, labels, params, classesOf(sizes));
-  const io = recordOptimizerStep(graph, recipe, shapes, params, grads, firstStep);
+  const { io, unitGrads } = recordOptimizerStep(
+    graph,
+    recipe,
+    shapes,
+    groupUnits(shapes),
+    params,
+    grads,
+    firstStep,
+  );
   const names = {
     loss: graph.output(loss, []),
     gradCheck: graph.output(recordFiniteCheck(graph, grads), []),

@@ -9,6 +9,7 @@ import { type OptimizerGraphIO, recordOptimizerStep } from "./optimizer-graph.js
 import type { OptimizerState, TensorLayout } from "./optimizer-state.js";
 import type { OptimizerRecipe } from "./recipes.js";
 import { createSession } from "./session.js";
+import { groupUnits } from "./units.js";
 
 /** The optimizer step alone as ONNX model bytes, with the names of its inputs and outputs. */
 export function buildOptimizerModel(
@@ -19,7 +20,15 @@ export function buildOptimizerModel(
   const graph = new GraphBuilder(`${recipe.kind}_step`);
   const params = layout.shapes.map((shape, i) => graph.input(`param${i}`, layout.dtype, shape));
   const grads = layout.shapes.map((shape, i) => graph.input(`grad${i}`, layout.dtype, shape));
-  const io = recordOptimizerStep(graph, recipe, layout.shapes, params, grads, firstStep);
+  const { io } = recordOptimizerStep(
+    graph,
+    recipe,
+    layout.shapes,
+    groupUnits(layout.shapes),
+    params,
+    grads,
+    firstStep,
+  );
   return {
     bytes: graph.toBytes(`${recipe.kind} update recorded from @a2s/core`),
     io,

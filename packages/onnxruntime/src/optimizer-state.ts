@@ -1,5 +1,6 @@
 /**
  * An optimizer's state between graph runs: step count, slot arrays and A2S's scalars.
+ * Slot arrays are held per unit (see units.ts), with a view per tensor for checkpoints.
  * Slots are double-buffered: a run reads the current set and writes the next one into
  * pre-allocated arrays, so a step allocates nothing and a failed run leaves the current
  * set untouched. Feeding a value as input and output of the same run is not safe, since
@@ -17,6 +18,7 @@ import {
 import { Tensor } from "onnxruntime-node";
 import type { OptimizerGraphIO } from "./optimizer-graph.js";
 import type { OptimizerRecipe, RecordedScalar } from "./recipes.js";
+import { groupUnits, unitShape } from "./units.js";
 
 /** Names, shapes and element type of the tensors an optimizer holds. */
 export interface TensorLayout {
@@ -41,8 +43,12 @@ export class OptimizerState {
   /** Steps taken. */
   t = 0;
   private parity = 0;
-  /** [parity][tensor][slot] */
+  /** Tensor indices per unit. */
+  readonly units: number[][];
+  /** [parity][unit][slot] */
   private readonly slots: [Bound[][], Bound[][]];
+  /** [parity][tensor][slot]: views into the unit arrays. */
+  private readonly views: [FloatArray[][], FloatArray[][]];
   private readonly stepInputs = new Map<StepScalarName, Bound>();
   private readonly scalars = new Map<RecordedScalar, Bound>();
   /** Whether the scalar outputs hold step `t`'s values (not so before a step, or after a load). */
@@ -53,8 +59,26 @@ export class OptimizerState {
     readonly layout: TensorLayout,
     readonly recipe: OptimizerRecipe,
   ) {
-    const set = () => layout.shapes.map((shape) => recipe.slotNames.map(() => bind(layout.dtype, shape)));
+    this.units = groupUnits(layout.shapes);
+    const set = () =>
+      this.units.map((unit) =>
+        recipe.slotNames.map(() => bind(layout.dtype, unitShape(unit, layout.shapes))),
+      );
     this.slots = [set(), set()];
+    this.views = [this.viewsOf(this.slots[0]), this.viewsOf(this.slots[1])];
+  }
+
+  private viewsOf(units: Bound[][]): FloatArray[][] {
+    const views: FloatArray[][] = new Array(this.layout.shapes.length);
+    this.units.forEach((unit, u) => {
+      let offset = 0;
+      for (const i of unit) {
+        const length = sizeOf(this.layout.shapes[i] as number[]);
+        views[i] = (units[u] as Bound[]).map((bound) => bound.array.subarray(offset, offset + length));
+        offset += length;
+      }
+    });
+    return views;
   }
 
   /** Puts this step's slots and step scalars into `feeds` and the next slots into `fetches`. */
@@ -122,7 +146,7 @@ export class OptimizerState {
 
   /** The state in the core checkpoint format; the arrays are the live ones (encode copies them). */
   toCheckpoint(): Checkpoint {
-    const current = this.slots[this.parity] as Bound[][];
+    const current = this.views[this.parity] as FloatArray[][];
     return {
       algorithm: this.recipe.kind,
       options: { ...this.recipe.options },
@@ -133,7 +157,7 @@ export class OptimizerState {
           {
             shape: [...(this.layout.shapes[i] as number[])],
             slots: Object.fromEntries(
-              this.recipe.slotNames.map((slot, s) => [slot, (current[i]?.[s] as Bound).array]),
+              this.recipe.slotNames.map((slot, s) => [slot, current[i]?.[s] as FloatArray]),
             ),
           },
         ]),
@@ -161,11 +185,11 @@ export class OptimizerState {
         throw new CheckpointError("tensors", `${name} has ${stored} elements, this optimizer ${expected}`);
       }
     });
-    const current = this.slots[this.parity] as Bound[][];
+    const current = this.views[this.parity] as FloatArray[][];
     this.layout.names.forEach((name, i) => {
       const tensor = checkpoint.tensors[name];
       this.recipe.slotNames.forEach((slot, s) => {
-        (current[i]?.[s] as Bound).array.set(tensor?.slots[slot] as FloatArray);
+        (current[i]?.[s] as FloatArray).set(tensor?.slots[slot] as FloatArray);
       });
     });
     this.t = checkpoint.t;
