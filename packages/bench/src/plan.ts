@@ -47,7 +47,8 @@ export function makePlan(quick: boolean): RunPlan {
     stepSizes: sizes,
     timing: (size) =>
       size >= LARGE
-        ? { rounds: 1, iterations: 6, time: 0, warmupIterations: 2, warmupTime: 0 }
+        ? // Up to six seconds per step (tfjs cpu, the generic kernel): five calls per optimizer.
+          { rounds: 1, iterations: 4, time: 0, warmupIterations: 1, warmupTime: 0 }
         : size > MLP_PARAMS
           ? // A step of tfjs cpu or the generic kernel takes about half a second at 1e6.
             { rounds: 2, iterations: 8, time: 300, warmupIterations: 3, warmupTime: 300 }
