@@ -92,9 +92,10 @@ export function buildFusedModel(
     grads,
     firstStep,
   );
+  const curvature = firstStep ? undefined : io.scalarOutputs.curvature;
   const names = {
     loss: graph.output(loss, []),
-    gradCheck: graph.output(recordFiniteCheck(graph, grads), []),
+    gradCheck: curvature ?? graph.output(recordFiniteCheck(graph, unitGrads), []),
   };
   return {
     bytes: graph.toBytes(`MLP training step with ${recipe.kind} recorded from @a2s/core`),
