@@ -4,4 +4,4 @@ export type { NonFiniteMode } from "./non-finite.js";
 export { A2SOptimizer as A2S, A2SOptimizer, a2s, type LoadCheckpointOptions } from "./optimizer.js";
 export type { A2STfjsOptions } from "./options.js";
 export type { Matching } from "./slot-state.js";
-export { TensorOps } from "./tensor-ops.js";
+export { Expr, TensorOps } from "./tensor-ops.js";

@@ -34,10 +34,21 @@ export function throwIfNonFinite(gradients: readonly VariableGradient[]): void {
   });
 }
 
-/** A boolean scalar, true when every element of every gradient is finite (no read-back). */
-export function allFinite(gradients: readonly VariableGradient[]): tf.Tensor {
-  return tf.tidy(() => {
-    const flags = gradients.map(({ grad }) => tf.all(tf.isFinite(grad)));
-    return flags.length === 1 ? (flags[0] as tf.Tensor) : tf.all(tf.stack(flags));
-  });
+/** The in-graph guard's view of one step's gradients (nothing read back). */
+export interface FiniteGuard {
+  /** A boolean scalar, true when every element of every gradient is finite. */
+  ok: tf.Tensor;
+  /**
+   * Per gradient, `ok` as a boolean tensor of that gradient's shape, for `tf.where`:
+   * made from the per-element masks the reduction needs anyway, since broadcasting a
+   * scalar condition (what `tf.where` does otherwise, per call) is slow on wasm.
+   */
+  conditions: tf.Tensor[];
+}
+
+export function finiteGuard(gradients: readonly VariableGradient[]): FiniteGuard {
+  const masks = gradients.map(({ grad }) => tf.isFinite(grad));
+  const flags = masks.map((mask) => tf.all(mask));
+  const ok = flags.length === 1 ? (flags[0] as tf.Tensor) : tf.all(tf.stack(flags));
+  return { ok, conditions: masks.map((mask) => tf.logicalAnd(mask, ok)) };
 }

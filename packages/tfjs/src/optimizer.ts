@@ -16,7 +16,7 @@ import {
 } from "@a2s/core";
 import * as tf from "@tensorflow/tfjs-core";
 import { type NamedTensor, readGradients, type VariableGradient } from "./gradients.js";
-import { allFinite, type NonFiniteMode, throwIfNonFinite } from "./non-finite.js";
+import { finiteGuard, type NonFiniteMode, throwIfNonFinite } from "./non-finite.js";
 import { readOptimizerWeights } from "./optimizer-weights.js";
 import { type A2STfjsOptions, resolveTfjsOptions } from "./options.js";
 import {
@@ -30,7 +30,7 @@ import {
   type TensorSlots,
   zeroSlots,
 } from "./slot-state.js";
-import { TensorOps } from "./tensor-ops.js";
+import { Expr, TensorOps } from "./tensor-ops.js";
 
 /** Device scalars of the last step, read only when asked for. */
 interface LastStep {
@@ -128,48 +128,81 @@ export class A2SOptimizer extends tf.Optimizer {
     if (gradients.length === 0) {
       throw new TensorMismatchError("(all)", "missing", "at least one gradient", 0, "gradient");
     }
-    if (this.#nonFinite === "throw") throwIfNonFinite(gradients);
+    const t = this.iterations + 1;
+    // On the first step there is no curvature to prove the gradients finite (see below).
+    if (this.#nonFinite === "throw" && t === 1) throwIfNonFinite(gradients);
 
-    this.#held =
+    // Slots for this step; they replace the held ones only once the step has succeeded.
+    const held =
       this.#held === undefined
         ? gradients.map(({ name, variable }) => zeroSlots(name, variable))
         : bindSlots(this.#held, gradients);
+    // A state object may be new while its slot variables are the held ones (renamed).
+    const notIn = (states: readonly TensorSlots[] | undefined) => (state: TensorSlots) =>
+      !states?.some((other) => other.slots === state.slots);
+    try {
+      this.#step(gradients, held, t);
+    } catch (error) {
+      disposeSlots(held.filter(notIn(this.#held)));
+      throw error;
+    }
+    disposeSlots(this.#held?.filter(notIn(held)));
+    this.#held = held;
     this.#matching = "name";
-    const held = this.#held;
-    const t = this.iterations + 1;
+    this.incrementIterations();
+  }
+
+  /** Computes step `t` and, once every check passed, assigns variables and slots. */
+  #step(gradients: readonly VariableGradient[], held: readonly TensorSlots[], t: number): void {
     const schedule = a2sSchedule(t, this.#options);
     const guard = this.#nonFinite === "skip" ? this.#skipCounter() : undefined;
 
+    const ops = this.#ops;
     tf.tidy(() => {
-      const inputs: A2SUpdateInput<tf.Tensor>[] = gradients.map(({ variable, grad }, k) => {
+      const inputs: A2SUpdateInput<Expr>[] = gradients.map(({ variable, grad }, k) => {
         const { slots } = held[k] as TensorSlots;
         return {
-          param: variable,
-          grad,
-          slots: { m: slots.m, v: slots.v, buf: slots.buf, prev: t === 1 ? undefined : slots.prev },
+          param: Expr.of(variable),
+          grad: Expr.of(grad),
+          slots: {
+            m: Expr.of(slots.m),
+            v: Expr.of(slots.v),
+            buf: Expr.of(slots.buf),
+            prev: t === 1 ? undefined : Expr.of(slots.prev),
+          },
         };
       });
-      const result = a2sUpdate(this.#ops, this.#options, schedule, inputs);
-      const ok = guard === undefined ? undefined : allFinite(gradients);
-      const keepIfOk = (next: tf.Tensor, old: tf.Tensor) =>
-        ok === undefined ? next : tf.where(ok, next, old);
+      const result = a2sUpdate(ops, this.#options, schedule, inputs);
+      const curvature = ops.evaluate(result.curvature);
+      // The eager check reads back one number: the curvature, computed anyway, is finite
+      // only if every gradient is (prev always is). A non-finite one means a bad gradient
+      // or an overflowing sum; throwIfNonFinite tells which. (Step 1 was checked above.)
+      if (this.#nonFinite === "throw" && t > 1 && !Number.isFinite(curvature.dataSync()[0])) {
+        throwIfNonFinite(gradients);
+      }
+      const finite = guard === undefined ? undefined : finiteGuard(gradients);
       result.tensors.forEach((out, k) => {
         const { variable } = gradients[k] as VariableGradient;
         const { slots } = held[k] as TensorSlots;
-        for (const slot of A2S_SLOT_NAMES) slots[slot].assign(keepIfOk(out.slots[slot], slots[slot]));
-        variable.assign(keepIfOk(out.param, variable));
+        const condition = finite?.conditions[k];
+        const keep = (next: Expr, old: tf.Tensor) => {
+          const value = ops.evaluate(next);
+          return condition === undefined ? value : tf.where(condition, value, old);
+        };
+        for (const slot of A2S_SLOT_NAMES) slots[slot].assign(keep(out.slots[slot], slots[slot]));
+        variable.assign(keep(out.param, variable));
       });
-      if (guard !== undefined && ok !== undefined)
-        guard.assign(tf.add(guard, tf.cast(tf.logicalNot(ok), "int32")));
+      if (guard !== undefined && finite !== undefined) {
+        guard.assign(tf.add(guard, tf.cast(tf.logicalNot(finite.ok), "int32")));
+      }
       this.#replaceLast({
         t,
         w: schedule.w,
         // clone: the scalars may be cached constants, which the next step must not free.
-        curvature: tf.keep(tf.clone(result.curvature)),
-        lrScale: tf.keep(tf.clone(result.lrScale)),
+        curvature: tf.keep(tf.clone(curvature)),
+        lrScale: tf.keep(tf.clone(ops.evaluate(result.lrScale))),
       });
     });
-    this.incrementIterations();
   }
 
   #skipCounter(): tf.Variable {

@@ -102,7 +102,8 @@ export function checkSizes(held: readonly TensorSlots[], gradients: readonly Var
 
 /**
  * Binds held state to the variables it was matched with: adopts their names and, where a
- * loaded state came flat (as from `@a2s/typed`), their shapes. Replaced variables are freed.
+ * loaded state came flat (as from `@a2s/typed`), their shapes. Reshaped states are new
+ * variables; the caller frees the ones they replace once the step has succeeded.
  */
 export function bindSlots(
   held: readonly TensorSlots[],
@@ -111,9 +112,7 @@ export function bindSlots(
   return held.map((state, k) => {
     const { name, variable } = gradients[k] as VariableGradient;
     const shaped = state.slots.m.shape.join() === variable.shape.join();
-    if (shaped) return { name, slots: state.slots };
-    const reshaped = slotsFrom(name, variable.shape, state.slots);
-    disposeSlots([state]);
-    return reshaped;
+    if (shaped) return name === state.name ? state : { name, slots: state.slots };
+    return slotsFrom(name, variable.shape, state.slots);
   });
 }
