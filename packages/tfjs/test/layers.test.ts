@@ -90,7 +90,7 @@ describe.each(BACKENDS)("tfjs-layers on %s", (backend) => {
     const expected = await weightsOf(original);
     const actual = await weightsOf(restored);
     // Same float32 operations in the same order on the same backend: bit for bit.
-    actual.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(expected[i] as Float32Array)));
+    expect(actual.map((w) => Array.from(w))).toEqual(expected.map((w) => Array.from(w)));
     // The optimizer state too (slot names differ: the reloaded variables got new suffixes).
     const slotValues = async (model: tf.LayersModel) =>
       Promise.all(

@@ -77,7 +77,7 @@ describe("serialization", () => {
     expect(slots[1]?.tensor.shape).toEqual([2, 3]);
     // typed computes in float64, tfjs in float32 from float32-rounded state: agreement to
     // float32 resolution (values are of order 1).
-    Array.from(await k.data()).forEach((x, i) => expect(x).toBeCloseTo(params.ser_k[i] as number, 6));
+    for (const [i, x] of (await k.data()).entries()) expect(x).toBeCloseTo(params.ser_k[i] as number, 6);
     opt.dispose();
   });
 
