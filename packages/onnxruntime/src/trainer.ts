@@ -58,7 +58,7 @@ export interface Trainer {
   gradients(x: Float32Array, y: Uint8Array): Promise<GradientResult>;
   /** Copies of the current parameters. */
   getParameters(): Record<string, Float32Array>;
-  /** Replaces the parameters (copied in); the optimizer's state is kept. */
+  /** Replaces the parameters (copied in); the optimizer's state is kept. Not while calls are pending. */
   setParameters(params: Readonly<Record<string, Float32Array>>): void;
   /** The inference model with the current weights, as `.onnx` bytes (see `saveModel`). */
   exportModel(): Uint8Array;
@@ -99,6 +99,7 @@ class OnnxTrainer implements Trainer {
   readonly #fetches: Record<string, Tensor> = {};
   readonly #loss = bindScalar();
   readonly #queue: { last: Promise<unknown> } = { last: Promise.resolve() };
+  #pending = 0;
 
   constructor({ model, optimizer, sessionOptions }: TrainerOptions) {
     this.sizes = Object.freeze([...(model.sizes ?? SEED_LAYER_SIZES)]);
@@ -119,8 +120,12 @@ class OnnxTrainer implements Trainer {
     this.setParameters(model.params);
   }
 
+  /** Runs `work` after every call queued before it; counts what is queued. */
   #serial<R>(work: () => Promise<R>): Promise<R> {
-    const run = this.#queue.last.then(work);
+    this.#pending += 1;
+    const run = this.#queue.last.then(work).finally(() => {
+      this.#pending -= 1;
+    });
     this.#queue.last = run.catch(() => undefined);
     return run;
   }
@@ -285,6 +290,10 @@ class OnnxTrainer implements Trainer {
   }
 
   setParameters(params: Readonly<Record<string, Float32Array>>): void {
+    if (this.#pending > 0) {
+      // A queued step reads the parameter buffers while it runs.
+      throw new Error("setParameters called while steps are pending; await them first");
+    }
     checkTensorNames(this.#names, params, "parameter");
     this.#current().forEach((bound, i) => {
       const name = this.#names[i] as string;

@@ -83,6 +83,11 @@ describe("createTrainer", () => {
     expect(trainer.getParameters().W1![0]).toBe(42);
     expect(() => trainer.setParameters({ ...out, b3: new Float32Array(9) })).toThrow(TensorMismatchError);
     expect(() => trainer.setParameters({ W1: out.W1! })).toThrow(/parameter b1 is missing/);
+    const { x, y } = batchAt(0);
+    const pending = trainer.trainStep(x, y);
+    expect(() => trainer.setParameters(out)).toThrow(/pending/);
+    await pending;
+    trainer.setParameters(out);
     await trainer.dispose();
   });
 
