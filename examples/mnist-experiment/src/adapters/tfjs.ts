@@ -1,0 +1,116 @@
+/**
+ * @a2s/tfjs in TensorFlow.js: the MLP built with tf.layers, trained with `model.compile` +
+ * `trainOnBatch`. Runs on the wasm backend; `A2S_TFJS_BACKEND=cpu` picks the cpu backend
+ * (the experiment has no flag of its own for a stack's options). The baselines are
+ * tfjs's own optimizers, with the experiment's options spelled out.
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { a2s, resolveAdamOptions, resolveRMSPropOptions, resolveSGDMomentumOptions } from "@a2s/tfjs";
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import type { ExperimentAdapter, OptimizerKind } from "../adapter.js";
+
+const PIXELS = 784;
+const LAYERS = [
+  { units: 128, activation: "relu" },
+  { units: 64, activation: "relu" },
+  { units: 10, activation: "linear" },
+] as const;
+
+async function useBackend(): Promise<void> {
+  const backend = process.env.A2S_TFJS_BACKEND ?? "wasm";
+  if (backend !== "wasm" && backend !== "cpu") {
+    throw new Error(`A2S_TFJS_BACKEND must be wasm or cpu; got ${JSON.stringify(backend)}`);
+  }
+  if (backend === "wasm") {
+    // Node has no URL to fetch the .wasm files from; the package ships them in dist/.
+    const require = createRequire(import.meta.url);
+    setWasmPaths(`${join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist")}/`);
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} did not start`);
+  await tf.ready();
+}
+
+function makeOptimizer(kind: OptimizerKind, options: Record<string, number>): tf.Optimizer {
+  switch (kind) {
+    case "A2S":
+      return a2s(options);
+    case "Adam": {
+      const o = resolveAdamOptions(options);
+      return tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon);
+    }
+    case "RMSProp": {
+      const o = resolveRMSPropOptions(options);
+      return tf.train.rmsprop(o.learningRate, o.decay, 0, o.epsilon);
+    }
+    case "SGDMomentum": {
+      const o = resolveSGDMomentumOptions(options);
+      return tf.train.momentum(o.learningRate, o.momentum);
+    }
+  }
+}
+
+const softmaxCrossEntropy = (labels: tf.Tensor, logits: tf.Tensor) =>
+  tf.losses.softmaxCrossEntropy(labels, logits);
+
+const tfjs: ExperimentAdapter = {
+  name: "tfjs",
+  async createRun({ kind, options, initialParams }) {
+    await useBackend();
+    const model = tf.sequential();
+    LAYERS.forEach(({ units, activation }, i) =>
+      model.add(tf.layers.dense({ units, activation, ...(i === 0 ? { inputShape: [PIXELS] } : {}) })),
+    );
+    // W1 b1 W2 b2 W3 b3, each W [in, out] row-major: the layout of a dense kernel.
+    const weights = model.getWeights().map((w, i) => {
+      const name = `${i % 2 === 0 ? "W" : "b"}${Math.floor(i / 2) + 1}`;
+      return tf.tensor(initialParams[name] as Float32Array, w.shape);
+    });
+    model.setWeights(weights);
+    tf.dispose(weights);
+    const optimizer = makeOptimizer(kind, options);
+    model.compile({ optimizer, loss: softmaxCrossEntropy });
+
+    return {
+      async step(x, y) {
+        const [xs, ys] = tf.tidy(() => [
+          tf.tensor2d(x.subarray(0, y.length * PIXELS), [y.length, PIXELS]),
+          tf.oneHot(tf.tensor1d(y, "int32"), 10),
+        ]);
+        try {
+          // The loss of the forward pass the gradients come from: before the step.
+          return (await model.trainOnBatch(xs as tf.Tensor, ys as tf.Tensor)) as number;
+        } finally {
+          tf.dispose([xs as tf.Tensor, ys as tf.Tensor]);
+        }
+      },
+      async evaluate(x, y) {
+        const chunk = 2000;
+        let correct = 0;
+        for (let start = 0; start < y.length; start += chunk) {
+          const rows = Math.min(chunk, y.length - start);
+          const hits = tf.tidy(() => {
+            const images = tf.tensor2d(x.subarray(start * PIXELS, (start + rows) * PIXELS), [rows, PIXELS]);
+            const predicted = tf.argMax(model.predict(images) as tf.Tensor, 1);
+            return tf.sum(
+              tf.cast(tf.equal(predicted, tf.tensor1d(y.subarray(start, start + rows), "int32")), "int32"),
+            );
+          });
+          correct += (await hits.data())[0] as number;
+          hits.dispose();
+        }
+        return correct / y.length;
+      },
+      ...(kind === "A2S"
+        ? { diagnostics: () => (optimizer as ReturnType<typeof a2s>).readDiagnostics() }
+        : {}),
+      dispose() {
+        model.dispose();
+        optimizer.dispose();
+      },
+    };
+  },
+};
+
+export default tfjs;
