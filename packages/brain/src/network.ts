@@ -47,7 +47,7 @@ const brainMethods = BrainNeuralNetwork.prototype as unknown as BrainMethods;
  * output layer), formed from brain's backpropagated deltas. A2S's step count, and so
  * its Adam-to-SGD schedule, counts patterns.
  *
- * Training data is checked whole before any of it is used; see {@link TrainingDataError}.
+ * Training data is checked whole before any of it is used (`TrainingDataError`).
  */
 export class A2SNeuralNetwork extends BrainNeuralNetwork {
   /** The A2S hyperparameters in force, resolved against the seed's defaults. */
