@@ -55,6 +55,11 @@ export interface TrainingRow {
   adapter: string;
   kind: Kind;
   secondsPerEpoch: number | null;
+  /**
+   * CPU seconds of the process (user + system, all its threads) per epoch: less moved
+   * by other processes' load than wall time, though a busy machine still inflates it.
+   */
+  cpuSecondsPerEpoch: number | null;
   /** Steps actually timed; fewer than 938 means the epoch was extrapolated. */
   measuredSteps: number;
   /** Test accuracy on all 10,000 images after the timed steps. */
@@ -76,8 +81,8 @@ export interface SeedOutput {
   epoch: {
     fullSteps: number;
     batch: number;
-    A2S: { seconds: number; steps: number; testAccuracy: number };
-    Adam: { seconds: number; steps: number; testAccuracy: number };
+    A2S: { seconds: number; cpuSeconds: number; steps: number; testAccuracy: number };
+    Adam: { seconds: number; cpuSeconds: number; steps: number; testAccuracy: number };
   };
 }
 

@@ -26,6 +26,7 @@ export async function trainingRows(
       adapter: adapter.name,
       kind,
       secondsPerEpoch: null,
+      cpuSecondsPerEpoch: null,
       measuredSteps: 0,
       testAccuracy: null,
     };
@@ -36,17 +37,23 @@ export async function trainingRows(
       const order = permutation(mnist.train.count, mulberry32(SEED));
       let done = 0;
       let start = 0;
+      let startCpu = process.cpuUsage();
       for (const batch of batches(mnist.train, BATCH, order)) {
         if (done === planned) break;
         await trainer.step(batch.x, batch.y);
         // The first step builds what the adapter builds once (sessions, graphs, JIT code):
-        // the clock starts after it, and the epoch is scaled from the steps timed.
-        if (done === 0) start = performance.now();
+        // the clocks start after it, and the epoch is scaled from the steps timed.
+        if (done === 0) {
+          start = performance.now();
+          startCpu = process.cpuUsage();
+        }
         done++;
       }
       const seconds = (performance.now() - start) / 1000;
+      const cpu = process.cpuUsage(startCpu);
       row.measuredSteps = done - 1;
       row.secondsPerEpoch = (seconds * EPOCH_STEPS) / row.measuredSteps;
+      row.cpuSecondsPerEpoch = ((cpu.user + cpu.system) / 1e6) * (EPOCH_STEPS / row.measuredSteps);
       row.testAccuracy = await trainer.accuracy(mnist.test.images, mnist.test.labels);
       log(
         `  ${adapter.name} ${kind}: ${row.secondsPerEpoch.toFixed(2)} s/epoch` +

@@ -23,7 +23,15 @@ export function loadUnavailable(
       });
     }
     for (const kind of ["A2S", "Adam"] as const) {
-      training.push({ adapter, kind, secondsPerEpoch: null, measuredSteps: 0, testAccuracy: null, note });
+      training.push({
+        adapter,
+        kind,
+        secondsPerEpoch: null,
+        cpuSecondsPerEpoch: null,
+        measuredSteps: 0,
+        testAccuracy: null,
+        note,
+      });
     }
   }
   return { steps, training };

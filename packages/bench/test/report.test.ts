@@ -18,8 +18,8 @@ const seed: SeedOutput = {
   epoch: {
     fullSteps: 938,
     batch: 64,
-    A2S: { seconds: 0.7, steps: 100, testAccuracy: 0.9 },
-    Adam: { seconds: 0.14, steps: 100, testAccuracy: 0.9 },
+    A2S: { seconds: 0.7, cpuSeconds: 0.6, steps: 100, testAccuracy: 0.9 },
+    Adam: { seconds: 0.14, cpuSeconds: 0.12, steps: 100, testAccuracy: 0.9 },
   },
 };
 
@@ -55,8 +55,22 @@ function results(): BenchResults {
     bandwidth: { elements: 1e7, triadMs: 20, triadGBs: 6, fusedA2SMs: 100, fusedA2SGBs: 4.8 },
     matmul: [{ shape: [64, 784, 128], ms: 10, gflops: 1.28, source: "dense random input" }],
     training: [
-      { adapter: "onnxruntime", kind: "A2S", secondsPerEpoch: 1, measuredSteps: 937, testAccuracy: 0.91 },
-      { adapter: "typed fused", kind: "Adam", secondsPerEpoch: 2, measuredSteps: 60, testAccuracy: 0.85 },
+      {
+        adapter: "onnxruntime",
+        kind: "A2S",
+        secondsPerEpoch: 1,
+        cpuSecondsPerEpoch: 0.8,
+        measuredSteps: 937,
+        testAccuracy: 0.91,
+      },
+      {
+        adapter: "typed fused",
+        kind: "Adam",
+        secondsPerEpoch: 2,
+        cpuSecondsPerEpoch: 1.9,
+        measuredSteps: 60,
+        testAccuracy: 0.85,
+      },
       ...missing.training,
     ],
     seed: { available: true, blasThreads: "1", output: seed },
@@ -96,13 +110,15 @@ describe("renderReport", () => {
   });
 
   it("labels extrapolated epochs and scales the seed's partial epoch to 938 steps", () => {
-    expect(report).toContain("| typed fused | Adam | 2.00 | 60 (extrapolated) | 85.00% |");
+    expect(report).toContain("| typed fused | Adam | 2.00 | 1.90 | 60 (extrapolated) | 85.00% |");
     // 0.7 s for 100 steps is 6.566 s for 938.
-    expect(report).toContain("| NumPy seed (float64) | A2S | 6.57 | 100 (extrapolated) | 90.00% | 1.00x |");
+    expect(report).toContain(
+      "| NumPy seed (float64) | A2S | 6.57 | 5.63 | 100 (extrapolated) | 90.00% | 1.00x |",
+    );
   });
 
   it("says a whole epoch was timed but its first step", () => {
-    expect(report).toContain("| onnxruntime | A2S | 1.00 | 937 (+1 untimed) | 91.00% | 6.57x |");
+    expect(report).toContain("| onnxruntime | A2S | 1.00 | 0.80 | 937 (+1 untimed) | 91.00% | 6.57x |");
   });
 
   it("records the load average", () => {
@@ -124,7 +140,9 @@ describe("goalLines", () => {
   });
 
   it("judges onnxruntime's epoch against the seed's A2S epoch", () => {
-    // 6.566 s over 1 s.
-    expect(lines[2]).toContain("6.57x (1.00 vs 6.57 s), met; test accuracy 91.00% vs 90.00%");
+    // 6.566 s over 1 s; in CPU seconds 5.628 s over 0.8 s.
+    expect(lines[2]).toContain(
+      "6.57x (1.00 vs 6.57 s; in CPU seconds 7.03x), met; test accuracy 91.00% vs 90.00%",
+    );
   });
 });

@@ -60,6 +60,7 @@ print(json.dumps({"start": start, "grads": [{k: v.tolist() for k, v in g.items()
     expect(result.output.epoch.A2S.steps).toBe(2);
     expect(result.output.epoch.fullSteps).toBe(938);
     expect(result.output.epoch.Adam.testAccuracy).toBeGreaterThan(0.1);
+    expect(result.output.epoch.A2S.cpuSeconds).toBeGreaterThan(0);
   }, 60_000);
 
   it("says so when python3 cannot be run", async () => {

@@ -39,7 +39,10 @@ describe("trainingRows", () => {
     ]);
     expect(log.filter((l) => l === "A2S 64 64")).toHaveLength(5);
     expect(log).toContain("Adam disposed");
-    for (const row of rows) expect(row.secondsPerEpoch).toBeGreaterThanOrEqual(0);
+    for (const row of rows) {
+      expect(row.secondsPerEpoch).toBeGreaterThanOrEqual(0);
+      expect(row.cpuSecondsPerEpoch).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it("stops at an adapter's own step cap", async () => {
