@@ -77,6 +77,13 @@ describe("A2SNeuralNetwork", () => {
     expect(net.diagnostics()?.t).toBe(8);
   });
 
+  test("its JSON loads into a plain brain.NeuralNetwork, which runs alike", () => {
+    const net = fresh({ lrAdam: 0.05 });
+    net.train(xor, { iterations: 20 });
+    const plain = new brain.NeuralNetwork().fromJSON(net.toJSON());
+    for (const { input } of xor) expect(plain.run(input)).toEqual(net.run(input));
+  });
+
   test("JSON round trips twice keep array outputs (brain 1.6.1 alone turns them into objects)", () => {
     let net = fresh();
     net.train(xor, { iterations: 2 });
