@@ -21,6 +21,7 @@ export type Dim = number | string;
 /** Integer attributes only: every attribute these graphs need is an int or a list of ints. */
 export type IntAttributes = Readonly<Record<string, number | readonly number[]>>;
 
+/** The `ai.onnx` opset every graph of this package imports. */
 export const OPSET_VERSION = 17;
 /** IR version 8 is the one that goes with opset 17 (ONNX 1.12). */
 const IR_VERSION = 8;
@@ -57,6 +58,10 @@ function littleEndianBytes(values: Float32Array | Float64Array | BigInt64Array):
   return out;
 }
 
+/**
+ * Collects nodes, initializers, inputs and outputs of one graph. Values get generated
+ * names unless one is given; `toBytes()` serialises the model.
+ */
 export class GraphBuilder {
   private readonly nodes: onnxProto.onnx.INodeProto[] = [];
   private readonly initializers: onnxProto.onnx.ITensorProto[] = [];

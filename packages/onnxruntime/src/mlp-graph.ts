@@ -18,6 +18,7 @@ export function mlpParamShapes(sizes: readonly number[]): number[][] {
   return sizes.slice(1).flatMap((out, l) => [[sizes[l] as number, out], [out]]);
 }
 
+/** Name of the dynamic batch axis. */
 export const BATCH = "batch";
 
 interface Forward {

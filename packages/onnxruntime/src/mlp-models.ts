@@ -16,8 +16,9 @@ import { type OptimizerGraphIO, recordOptimizerStep } from "./optimizer-graph.js
 import type { OptimizerRecipe } from "./recipes.js";
 import { groupUnits } from "./units.js";
 
-/** Input names of every MLP graph. */
+/** Input name of the images, [batch, sizes[0]] float32. */
 export const IMAGES = "images";
+/** Input name of the labels, [batch] uint8. */
 export const LABELS = "labels";
 
 function declareInputs(graph: GraphBuilder, sizes: readonly number[], withLabels: boolean) {

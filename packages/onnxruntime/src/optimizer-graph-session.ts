@@ -43,6 +43,7 @@ interface Wrapped {
   tensor: Tensor | undefined;
 }
 
+/** A standalone optimizer graph's session with its pre-bound feeds and outputs. */
 export class OptimizerGraphSession {
   private readonly feeds: Record<string, Tensor> = {};
   private readonly fetches: Record<string, Tensor> = {};

@@ -39,6 +39,7 @@ function bind(dtype: FloatDType, shape: readonly number[]): Bound {
   return { array, tensor: new Tensor(dtype, array, shape) };
 }
 
+/** Step count, double-buffered slots and A2S's scalars of one optimizer. */
 export class OptimizerState {
   /** Steps taken. */
   t = 0;

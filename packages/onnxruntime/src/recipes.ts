@@ -26,6 +26,7 @@ import {
 import type { Sym } from "./graph-builder.js";
 import type { SymbolicOps } from "./symbolic-ops.js";
 
+/** The algorithms, named as in checkpoints. */
 export type OptimizerKind = "A2S" | "Adam" | "RMSProp" | "SGDMomentum";
 
 /** One tensor as the recipe sees it while recording. A missing slot is not a graph input. */
@@ -44,6 +45,7 @@ export interface RecordedStep {
 
 export type RecordedScalar = "curvature" | "lrScale" | "lrAdamEff" | "lrSgdEff";
 
+/** One algorithm as something a graph can record. */
 export interface OptimizerRecipe {
   readonly kind: OptimizerKind;
   readonly options: Readonly<Record<string, number>>;
@@ -66,6 +68,7 @@ function slot(tensor: RecipeTensor, name: string): Sym {
   return value;
 }
 
+/** A2S from core's `a2sUpdate`; throws `InvalidOptionError` for bad options. */
 export function a2sRecipe(options?: Partial<A2SOptions>): OptimizerRecipe {
   const resolved = resolveA2SOptions(options);
   return {
@@ -102,6 +105,7 @@ export function a2sRecipe(options?: Partial<A2SOptions>): OptimizerRecipe {
   };
 }
 
+/** Adam from core's `adamUpdate`. */
 export function adamRecipe(options?: Partial<AdamOptions>): OptimizerRecipe {
   const resolved = resolveAdamOptions(options);
   return {
@@ -124,6 +128,7 @@ export function adamRecipe(options?: Partial<AdamOptions>): OptimizerRecipe {
   };
 }
 
+/** RMSProp from core's `rmspropUpdate`. */
 export function rmspropRecipe(options?: Partial<RMSPropOptions>): OptimizerRecipe {
   const resolved = resolveRMSPropOptions(options);
   return {
@@ -142,6 +147,7 @@ export function rmspropRecipe(options?: Partial<RMSPropOptions>): OptimizerRecip
   };
 }
 
+/** SGD with momentum from core's `sgdMomentumUpdate`. */
 export function sgdMomentumRecipe(options?: Partial<SGDMomentumOptions>): OptimizerRecipe {
   const resolved = resolveSGDMomentumOptions(options);
   return {

@@ -7,6 +7,7 @@
 import type { ArrayOps, StepScalarName } from "@a2s/core";
 import type { GraphBuilder, Sym } from "./graph-builder.js";
 
+/** Records core's array operations as nodes of `graph`. */
 export class SymbolicOps implements ArrayOps<Sym> {
   private readonly stepInputs = new Map<StepScalarName, Sym>();
 

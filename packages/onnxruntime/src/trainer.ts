@@ -31,6 +31,7 @@ export interface MlpModel {
   params: Readonly<Record<string, Float32Array>>;
 }
 
+/** What {@link createTrainer} trains, and with what. */
 export interface TrainerOptions {
   model: MlpModel;
   /** An {@link A2S}, {@link Adam}, {@link RMSProp} or {@link SGDMomentum}; its state is the trainer's. */
@@ -47,6 +48,7 @@ export interface GradientResult {
   grads: Record<string, Float32Array>;
 }
 
+/** Trains an MLP with one onnxruntime run per step; made by {@link createTrainer}. */
 export interface Trainer {
   readonly sizes: readonly number[];
   readonly optimizer: GraphOptimizer;
