@@ -298,6 +298,24 @@ describe("checkpoints", () => {
     expect(saved.tensors.b!.slots.prev).toEqual(gradsAt(7).b);
   });
 
+  test("a float64 checkpoint loaded before any update resumes float32 parameters", async () => {
+    const source = new A2S(PHASES);
+    const a = start();
+    for (let t = 1; t <= 3; t++) await source.update(a, gradsAt(t));
+    const resumed = new A2S();
+    resumed.loadCheckpoint(source.saveCheckpoint());
+    const b = { w: Float32Array.from(a.w), b: Float32Array.from(a.b) };
+    await resumed.update(b, { w: Float32Array.from(gradsAt(4).w), b: Float32Array.from(gradsAt(4).b) });
+    await source.update(a, gradsAt(4));
+    const saved = decodeCheckpoint(resumed.saveCheckpoint());
+    expect(saved.t).toBe(4);
+    expect(saved.tensors.w!.slots.m).toBeInstanceOf(Float32Array);
+    // One float32 step from float32-rounded state: float32 rounding of values of order 1.
+    expect(maxRelative(b.w, a.w)).toBeLessThan(1e-6);
+    // Once an update has run, the element type is fixed.
+    await expect(resumed.update(a, gradsAt(5))).rejects.toMatchObject({ tensor: "w", kind: "dtype" });
+  });
+
   test("a checkpoint of another algorithm or with other tensors is refused and nothing changes", async () => {
     const adam = new Adam();
     await adam.update(start(), gradsAt(1));
