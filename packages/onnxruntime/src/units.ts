@@ -38,10 +38,10 @@ export function recordJoin(
   shapes: readonly (readonly number[])[],
 ): Sym {
   if (unit.length === 1) return values[unit[0] as number] as Sym;
-  const flat = graph.constant([-1], "int64");
   const parts = unit.map((i) => {
     const value = values[i] as Sym;
-    return (shapes[i] as number[]).length === 1 ? value : graph.node("Reshape", [value, flat], value.dtype);
+    if ((shapes[i] as number[]).length === 1) return value;
+    return graph.node("Reshape", [value, graph.constant([-1], "int64")], value.dtype);
   });
   return graph.node("Concat", parts, (values[unit[0] as number] as Sym).dtype, { axis: 0 });
 }
