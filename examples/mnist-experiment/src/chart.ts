@@ -102,39 +102,40 @@ export function chartSpec(results: ExperimentResults): TopLevelSpec {
   if (a2s?.steps) {
     const rows = scheduleWindows(a2s.steps.w, a2s.steps.lrScale);
     const size = Math.max(1, Math.ceil(a2s.steps.w.length / SCHEDULE_POINTS));
-    const series = {
-      field: "series",
-      type: "nominal",
-      title: null,
-      scale: { domain: ["w (1 = Adam, 0 = SGD)", "lrScale"], range: ["#e45756", "#4c78a8"] },
-    } as const;
-    panels.push({
-      title: `${a2s.label}: blend weight w and curvature scale lrScale per step (lrScale: mean of ${size} steps, band = min..max)`,
-      width: 860,
-      height: 220,
+    const step = { field: "step", type: "quantitative", title: "step" } as const;
+    const w = {
+      title: `${a2s.label}: blend weight w (1 = Adam, 0 = SGD with momentum)`,
+      width: 380,
+      height: 200,
       data: { values: rows },
-      encoding: { x: { field: "step", type: "quantitative", title: "step" } },
+      mark: { type: "line", color: "#e45756" },
+      encoding: {
+        x: step,
+        y: { field: "w", type: "quantitative", title: "w", scale: { domain: [0, 1] } },
+      },
+    } as const;
+    // Its own panel and axis: lrScale stays near 1, where w's 0..1 axis would flatten it.
+    const lrScale = {
+      title: `${a2s.label}: lrScale (mean of ${size} steps; band: min..max)`,
+      width: 380,
+      height: 200,
+      data: { values: rows },
+      encoding: { x: step },
       layer: [
         {
-          mark: { type: "area", opacity: 0.25, color: "#4c78a8" },
+          mark: { type: "area", opacity: 0.3, color: "#4c78a8" },
           encoding: {
-            y: { field: "lrScaleMin", type: "quantitative", title: "value", scale: { domain: [0, 1.05] } },
+            y: { field: "lrScaleMin", type: "quantitative", title: "lrScale", scale: { zero: false } },
             y2: { field: "lrScaleMax" },
           },
         },
         {
-          transform: [
-            { fold: ["w", "lrScale"], as: ["key", "value"] },
-            { calculate: "datum.key === 'w' ? 'w (1 = Adam, 0 = SGD)' : 'lrScale'", as: "series" },
-          ],
-          mark: { type: "line", strokeWidth: 1.5 },
-          encoding: {
-            y: { field: "value", type: "quantitative" },
-            color: series,
-          },
+          mark: { type: "line", color: "#1f4e79", strokeWidth: 1.2 },
+          encoding: { y: { field: "lrScale", type: "quantitative" } },
         },
       ],
-    });
+    } as const;
+    panels.push({ hconcat: [w, lrScale] });
   }
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -143,8 +144,6 @@ export function chartSpec(results: ExperimentResults): TopLevelSpec {
       subtitle: `adapter ${results.adapter}, batch ${results.batchSize}, ${results.epochs} epochs, seed ${results.seed}`,
     },
     vconcat: panels,
-    // The optimizer colours and the schedule's series colours are different scales.
-    resolve: { scale: { color: "independent" }, legend: { color: "independent" } },
     config: { font: "sans-serif", view: { stroke: "#ddd" }, legend: { labelLimit: 300 } },
   } as TopLevelSpec;
 }
