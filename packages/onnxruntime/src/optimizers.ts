@@ -209,12 +209,40 @@ export abstract class GraphOptimizer {
   }
 
   /**
+   * The held state, laid out as `layout` when it holds the same tensors with the same
+   * lengths under other shapes or another order (@a2s/typed's checkpoints store flat
+   * shapes), or in an element type no update has fixed yet. Otherwise unchanged, for the
+   * caller to accept or refuse.
+   */
+  #relaid(layout: TensorLayout): OptimizerState | undefined {
+    const held = this.#state;
+    if (!held) return undefined;
+    const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+    const lengths = new Map(
+      held.layout.names.map((name, i) => [name, sizeOf(held.layout.shapes[i] as number[])]),
+    );
+    const sameTensors =
+      lengths.size === layout.names.length &&
+      layout.names.every((name, i) => lengths.get(name) === sizeOf(layout.shapes[i] as number[]));
+    const sameLayout =
+      held.layout.names.join("\0") === layout.names.join("\0") &&
+      held.layout.shapes.every((shape, i) => shape.join("x") === layout.shapes[i]?.join("x"));
+    const dtype = this.#dtypeFixed ? held.layout.dtype : layout.dtype;
+    if (!sameTensors || (sameLayout && dtype === held.layout.dtype)) return held;
+    const moved = new OptimizerState({ ...layout, dtype }, held.recipe);
+    moved.load(held.toCheckpoint());
+    this.#state = moved;
+    void this.#dropSessions();
+    return moved;
+  }
+
+  /**
    * @internal For the trainer's fused graph: the optimizer's state, or a fresh one for
    * `layout` with `adopt` to install it once a step on it has succeeded (a failed first
    * step leaves the optimizer fresh, as a failed `update` does).
    */
   [ATTACH](layout: TensorLayout): { state: OptimizerState; adopt(): void } {
-    const held = this.#state;
+    const held = this.#relaid(layout);
     if (held) return { state: held, adopt: () => undefined };
     const state = new OptimizerState(layout, this.#recipe);
     return {

@@ -1,6 +1,7 @@
-import { NonFiniteGradientError, TensorMismatchError } from "@a2s/core";
+import { decodeCheckpoint, NonFiniteGradientError, TensorMismatchError } from "@a2s/core";
 import { Mlp } from "@a2s/mlp";
 import { loadMnist, type Mnist, subset } from "@a2s/mnist";
+import * as typed from "@a2s/typed";
 import { beforeAll, describe, expect, test } from "vitest";
 import { A2S, Adam, SGDMomentum } from "../src/optimizers.js";
 import { createTrainer } from "../src/trainer.js";
@@ -71,6 +72,33 @@ describe("createTrainer", () => {
     }
     await Promise.all([fused.dispose(), helper.dispose(), standalone.dispose()]);
   });
+
+  for (const dtype of ["float32", "float64"] as const) {
+    test(`a ${dtype} checkpoint of @a2s/typed (flat shapes) continues in the trainer`, async () => {
+      const model = new Mlp({ seed: 8, dtype });
+      const typedA2S = new typed.A2S({ switchIter: 2, blendIters: 4 });
+      for (let i = 0; i < 3; i++) {
+        const { x, y } = batchAt(i);
+        model.forward(dtype === "float64" ? Float64Array.from(x) : x);
+        typedA2S.update(model.params, model.backward(y));
+      }
+      const optimizer = new A2S();
+      optimizer.loadCheckpoint(typedA2S.saveCheckpoint());
+      const params = Object.fromEntries(
+        Object.entries(model.params).map(([k, v]) => [k, Float32Array.from(v)]),
+      );
+      const trainer = createTrainer({ model: { params }, optimizer });
+      const { x, y } = batchAt(3);
+      await trainer.trainStep(x, y);
+      expect(optimizer.t).toBe(4);
+      // The state was laid out anew for the trainer: the checkpoint now has its shapes.
+      const saved = decodeCheckpoint(optimizer.saveCheckpoint());
+      expect(saved.tensors.W1!.shape).toEqual([784, 128]);
+      expect(saved.tensors.W1!.slots.m).toBeInstanceOf(Float32Array);
+      expect(optimizer.diagnostics!.w).toBe(0.5);
+      await trainer.dispose();
+    });
+  }
 
   test("parameters go out as copies and come back in", async () => {
     const params = new Mlp({ seed: 3 }).params;
