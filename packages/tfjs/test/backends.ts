@@ -15,4 +15,6 @@ setWasmPaths(wasmDir);
 export async function useBackend(name: BackendName): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} failed to start`);
   await tf.ready();
+  // setBackend falls back silently in some versions; a test on the wrong backend proves nothing.
+  if (tf.getBackend() !== name) throw new Error(`tfjs runs on ${tf.getBackend()}, not ${name}`);
 }
