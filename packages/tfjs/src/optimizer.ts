@@ -198,9 +198,8 @@ export class A2SOptimizer extends tf.Optimizer {
       this.#replaceLast({
         t,
         w: schedule.w,
-        // clone: the scalars may be cached constants, which the next step must not free.
-        curvature: tf.keep(tf.clone(curvature)),
-        lrScale: tf.keep(tf.clone(ops.evaluate(result.lrScale))),
+        curvature: ops.keep(curvature),
+        lrScale: ops.keep(ops.evaluate(result.lrScale)),
       });
     });
   }
@@ -211,7 +210,12 @@ export class A2SOptimizer extends tf.Optimizer {
   }
 
   #replaceLast(last: LastStep | undefined): void {
-    if (this.#last !== undefined) tf.dispose([this.#last.curvature, this.#last.lrScale]);
+    if (this.#last !== undefined) {
+      for (const tensor of [this.#last.curvature, this.#last.lrScale]) {
+        // Cached constants (the first step's curvature 0, a scale of exactly 1) stay.
+        if (!this.#ops.isCached(tensor)) tensor.dispose();
+      }
+    }
     this.#last = last;
   }
 

@@ -64,6 +64,7 @@ export class Expr {
  */
 export class TensorOps implements ArrayOps<Expr> {
   readonly #constants = new Map<number, tf.Scalar>();
+  readonly #cachedTensors = new Set<tf.Tensor>();
   readonly #zero = Expr.constant(0);
 
   /**
@@ -126,6 +127,7 @@ export class TensorOps implements ArrayOps<Expr> {
     // keep: the cache outlives the tidy scope of the step that first asked.
     const tensor = tf.keep(tf.scalar(value, "float32"));
     this.#constants.set(value, tensor);
+    this.#cachedTensors.add(tensor);
     return tensor;
   }
 
@@ -154,9 +156,20 @@ export class TensorOps implements ArrayOps<Expr> {
     }
   }
 
+  /** True for the kept scalars of the cache, which only {@link TensorOps.dispose} frees. */
+  isCached(tensor: tf.Tensor): boolean {
+    return this.#cachedTensors.has(tensor);
+  }
+
+  /** `tf.keep` for a result that must outlive the step; cached scalars are kept already. */
+  keep(tensor: tf.Tensor): tf.Tensor {
+    return this.isCached(tensor) ? tensor : tf.keep(tensor);
+  }
+
   /** Frees the cached scalars. */
   dispose(): void {
     for (const tensor of this.#constants.values()) tensor.dispose();
     this.#constants.clear();
+    this.#cachedTensors.clear();
   }
 }
