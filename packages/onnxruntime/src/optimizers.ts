@@ -156,6 +156,21 @@ export abstract class GraphOptimizer {
     return this.#state?.diagnostics();
   }
 
+  /** A new optimizer of this class holding the options and state of a checkpoint. */
+  static fromCheckpoint<T extends GraphOptimizer>(
+    this: new (
+      options?: undefined,
+      config?: GraphOptimizerConfig,
+    ) => T,
+    bytes: Uint8Array,
+    config?: GraphOptimizerConfig,
+  ): T {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass the caller named (A2S, Adam, ...).
+    const optimizer = new this(undefined, config);
+    optimizer.loadCheckpoint(bytes);
+    return optimizer;
+  }
+
   /** The state in the core checkpoint format, loadable by every adapter. */
   saveCheckpoint(): Uint8Array {
     if (!this.#state) {

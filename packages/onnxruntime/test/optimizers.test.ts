@@ -279,8 +279,8 @@ describe("checkpoints", () => {
     }
     const bytes = split.saveCheckpoint();
     await split.dispose();
-    const resumed = new A2S();
-    resumed.loadCheckpoint(bytes);
+    const resumed = A2S.fromCheckpoint(bytes);
+    expect(resumed).toBeInstanceOf(A2S);
     expect(resumed.options).toEqual(resolveA2SOptions(PHASES));
     expect(resumed.t).toBe(3);
     for (let t = 4; t <= 7; t++) {
