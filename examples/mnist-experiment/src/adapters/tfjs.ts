@@ -59,9 +59,9 @@ const tfjs: ExperimentAdapter = {
   async createRun({ kind, options, initialParams }) {
     await useBackend();
     const model = tf.sequential();
-    LAYERS.forEach(({ units, activation }, i) =>
-      model.add(tf.layers.dense({ units, activation, ...(i === 0 ? { inputShape: [PIXELS] } : {}) })),
-    );
+    for (const [i, { units, activation }] of LAYERS.entries()) {
+      model.add(tf.layers.dense({ units, activation, ...(i === 0 ? { inputShape: [PIXELS] } : {}) }));
+    }
     // W1 b1 W2 b2 W3 b3, each W [in, out] row-major: the layout of a dense kernel.
     const weights = model.getWeights().map((w, i) => {
       const name = `${i % 2 === 0 ? "W" : "b"}${Math.floor(i / 2) + 1}`;
