@@ -19,7 +19,7 @@ export interface ExperimentConfig {
 /** `results/mnist` at the repository root, wherever the command is run from. */
 export const DEFAULT_OUT = fileURLToPath(new URL("../../../results/mnist", import.meta.url));
 
-export const USAGE = `Usage: pnpm mnist [-- flags]   (or: node dist/cli.js [flags])
+export const USAGE = `Usage: pnpm mnist [flags]   (or, in examples/mnist-experiment: node dist/cli.js [flags])
 
 Trains the seed's 784-128-64-10 MLP on MNIST with each optimizer from the same initial
 weights and the same shuffles, then prints a table and writes results.json and chart.svg.
@@ -70,7 +70,8 @@ export function parseCliArgs(argv: string[], cwd: string): ExperimentConfig | "h
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: argv,
+      // pnpm and npm pass a separating "--" through to the script: \`pnpm mnist -- --epochs 2\`.
+      args: argv[0] === "--" ? argv.slice(1) : argv,
       strict: true,
       allowPositionals: false,
       options: {

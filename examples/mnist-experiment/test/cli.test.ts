@@ -43,6 +43,7 @@ describe("flags", () => {
     expect(config).toMatchObject({ epochs: 3, seed: 7, out: "/home/me/r", data: "/d" });
     expect(config !== "help" && config.optimizers.map((o) => o.label)).toEqual(["SGDMomentum", "A2S"]);
     expect(parseCliArgs(["--help"], "/")).toBe("help");
+    expect(parseCliArgs(["--", "--help"], "/")).toBe("help");
   });
 
   it.each([
