@@ -69,8 +69,9 @@ async function loadSplit(dir: string, imagesName: string, labelsName: string): P
       throw new MnistFileError(labelFile.path, "mismatch", `label ${digits[i]} at index ${i} is not a digit`);
     }
   }
-  // A copy, so the labels do not keep the file's whole buffer alive.
-  return { images: pixels, labels: digits.slice(), count };
+  // A plain Uint8Array copy: fs gives a Buffer (whose slice() is a view), and a view would
+  // keep the file's whole buffer alive.
+  return { images: pixels, labels: new Uint8Array(digits), count };
 }
 
 async function readIdx(dir: string, name: string): Promise<{ path: string; bytes: Uint8Array }> {

