@@ -23,6 +23,7 @@ export async function runExperiment(
   data: Mnist,
   progress: Progress,
 ): Promise<ExperimentResults> {
+  const startedAt = new Date().toISOString();
   const start = initialParams(config.seed);
   const optimizers: OptimizerRecord[] = [];
   for (const setup of config.optimizers) {
@@ -34,7 +35,7 @@ export async function runExperiment(
     batchSize: config.batchSize,
     epochs: config.epochs,
     node: process.version,
-    startedAt: new Date().toISOString(),
+    startedAt,
     optimizers,
   };
 }
