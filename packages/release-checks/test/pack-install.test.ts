@@ -1,30 +1,35 @@
 /**
  * Pack every public package, install the tarballs with npm into a project outside the
- * workspace (no workspace links), and run one small script per package that imports it
- * by name and takes a few optimizer steps. This is what a user gets from the registry.
+ * workspace (no workspace links), and run each package's README example there, importing
+ * the packages by name, as a user who copied it would. The conformance suite is run the
+ * way a third-party adapter author would: a vitest file calling it on @a2s/typed.
  */
 import { execFileSync } from "node:child_process";
-import {
-  copyFileSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
+import { readmeExample } from "../src/readme-example.js";
 import { publicPackages, repoRoot } from "../src/workspace.js";
 
-/** Framework packages a user of each adapter installs beside it (the adapters' peers). */
-const FRAMEWORKS = ["@tensorflow/tfjs-core@4.22.0", "onnxruntime-node@1.30.0", "brain.js@1.6.1", "vitest@4"];
+/** What a user installs beside the adapters: the frameworks (the adapters' peers) and vitest. */
+const FRAMEWORKS = [
+  "@tensorflow/tfjs@4.22.0",
+  "@tensorflow/tfjs-core@4.22.0",
+  "onnxruntime-node@1.30.0",
+  "brain.js@1.6.1",
+  "vitest@4",
+];
 
 const project = mkdtempSync(join(tmpdir(), "a2s-pack-install-"));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
-const smokeDir = join(import.meta.dirname, "..", "smoke");
+
+const CONFORMANCE_TEST = `
+import { conformanceSuite } from "@a2s/conformance";
+import { typedAdapter } from "@a2s/typed/conformance";
+conformanceSuite(typedAdapter("fused"));
+`;
 
 describe("pack and install outside the workspace", () => {
   const packages = publicPackages();
@@ -52,7 +57,7 @@ describe("pack and install outside the workspace", () => {
         )
         .join("\n"),
     );
-  });
+  }, 120_000);
 
   test("npm installs the tarballs with the frameworks from the registry", () => {
     writeFileSync(
@@ -61,15 +66,8 @@ describe("pack and install outside the workspace", () => {
     );
     execFileSync(
       "npm",
-      [
-        "install",
-        "--no-audit",
-        "--no-fund",
-        // The onnxruntime-node postinstall only fetches CUDA parts; users on CPU skip it too.
-        "--ignore-scripts",
-        ...tarballs.values(),
-        ...FRAMEWORKS,
-      ],
+      // onnxruntime-node's install script only fetches CUDA parts; CPU users skip it.
+      ["install", "--no-audit", "--no-fund", "--ignore-scripts", ...tarballs.values(), ...FRAMEWORKS],
       { cwd: project, stdio: "pipe" },
     );
     for (const p of packages) {
@@ -80,16 +78,30 @@ describe("pack and install outside the workspace", () => {
     }
   }, 600_000);
 
-  const smokes = readdirSync(smokeDir).filter((f) => f.endsWith(".mjs"));
-  test("there is a smoke script for every public package", () => {
-    const covered = new Set(smokes.map((f) => `@a2s/${f.replace(/\.mjs$/, "")}`));
-    expect(packages.map((p) => p.name).filter((n) => !covered.has(n))).toEqual([]);
-  });
+  const examples = packages.filter((p) => p.name !== "@a2s/conformance");
+  test.each(examples.map((p) => [p.name, p] as const))(
+    "the README example of %s runs",
+    (name, p) => {
+      const code = readmeExample(p.dir);
+      expect(code, `${name}'s README has no ts/js example`).toBeDefined();
+      const file = `example-${name.replace("@a2s/", "")}.mjs`;
+      writeFileSync(join(project, file), code as string);
+      const output = execFileSync("node", [file], { cwd: project, encoding: "utf8", stdio: "pipe" });
+      console.log(`${name}: ${output.trim().split("\n").slice(-3).join(" | ")}`);
+    },
+    300_000,
+  );
 
-  test.each(smokes)("%s runs against the installed package", (file) => {
-    copyFileSync(join(smokeDir, file), join(project, file));
-    const output = execFileSync("node", [file], { cwd: project, encoding: "utf8", stdio: "pipe" });
-    console.log(output.trim());
-    expect(output).toMatch(/^ok /m);
+  test("@a2s/conformance runs as a third party's vitest file", () => {
+    writeFileSync(join(project, "conformance.test.mjs"), CONFORMANCE_TEST);
+    const output = execFileSync("npx", ["vitest", "run", "conformance.test.mjs"], {
+      cwd: project,
+      encoding: "utf8",
+      stdio: "pipe",
+      env: { ...process.env, CI: "true" },
+    });
+    const passed = /Tests\s+(\d+) passed/.exec(stripVTControlCharacters(output));
+    expect(Number(passed?.[1])).toBeGreaterThan(100);
+    console.log(`@a2s/conformance: ${passed?.[0]}`);
   }, 300_000);
 });
