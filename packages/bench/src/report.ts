@@ -80,11 +80,17 @@ export function renderReport(r: BenchResults): string {
   lines.push("## Memory bandwidth", "");
   if (r.bandwidth) {
     const b = r.bandwidth;
-    lines.push("| kernel | elements | median ms | bytes / element | GB/s | of triad |");
-    lines.push("| --- | ---: | ---: | ---: | ---: | ---: |");
     lines.push(
-      `| triad a[i] = b[i] + s*c[i] | ${count(b.elements)} | ${ms(b.triadMs)} | 12 | ${gbs(b.triadGBs)} | 100% |`,
+      "The fraction is of the fastest triad: the bandwidth a JavaScript loop over float32 arrays reaches here.",
+      "",
     );
+    lines.push("| kernel | elements | median ms | bytes / element | GB/s | of fastest triad |");
+    lines.push("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (const t of b.triads) {
+      lines.push(
+        `| ${t.kernel} | ${count(b.elements)} | ${ms(t.ms)} | 12 | ${gbs(t.gbs)} | ${percent(ratio(t.gbs, b.triadGBs))} |`,
+      );
+    }
     lines.push(
       `| typed fused A2S step | ${count(b.elements)} | ${ms(b.fusedA2SMs)} | 48 | ${gbs(b.fusedA2SGBs)} | ` +
         `${percent(ratio(b.fusedA2SGBs, b.triadGBs))} |`,
@@ -165,7 +171,7 @@ export function goalLines(r: BenchResults, seed: SeedOutput | null): string[] {
   const b = r.bandwidth;
   const fraction = b ? ratio(b.fusedA2SGBs, b.triadGBs) : null;
   out.push(
-    `- Typed fused A2S at 1e7 >= ${percent(BANDWIDTH_GOAL)} of the triad: ` +
+    `- Typed fused A2S at 1e7 >= ${percent(BANDWIDTH_GOAL)} of the (fastest) triad's bandwidth: ` +
       (fraction === null
         ? "not measured."
         : `${percent(fraction)} (${gbs(b?.fusedA2SGBs ?? null)} of ${gbs(b?.triadGBs ?? null)} GB/s), ` +

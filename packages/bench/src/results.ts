@@ -31,8 +31,9 @@ export interface MemoryRow {
 
 export interface BandwidthResult {
   elements: number;
-  triadMs: number;
-  /** 12 bytes per element: two reads and one write of a float32. */
+  /** Each triad kernel's median; 12 bytes per element: two reads and one write of a float32. */
+  triads: { kernel: string; ms: number; gbs: number }[];
+  /** The fastest triad's GB/s: the yardstick. */
   triadGBs: number;
   /** Median of the typed fused A2S step at `elements`, or null when typed is missing. */
   fusedA2SMs: number | null;

@@ -1,11 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { FUSED_A2S_BYTES_PER_PARAM, gigabytesPerSecond, triad, triadArrays } from "../src/triad.js";
+import {
+  closureTriad,
+  FUSED_A2S_BYTES_PER_PARAM,
+  gigabytesPerSecond,
+  triad,
+  triadArrays,
+} from "../src/triad.js";
 
 describe("triad", () => {
   it("computes a[i] = b[i] + s * c[i]", () => {
     const a = new Float32Array(3);
     triad(a, Float32Array.of(1, 2, 3), Float32Array.of(10, 20, 30), 0.5);
     expect([...a]).toEqual([6, 12, 18]);
+  });
+  it("the closure triad computes the same, over its own arrays", () => {
+    const { run, a } = closureTriad(4);
+    run();
+    expect([...a]).toEqual([7, 7, 7, 7]);
   });
   it("makes arrays of the requested length with the values the kernel expects", () => {
     const { a, b, c } = triadArrays(5);
