@@ -27,7 +27,8 @@ weights and the same shuffles, then prints a table and writes results.json and c
 Flags:
   --epochs <n>        epochs per optimizer (default 20)
   --optimizers <list> comma list of ${OPTIMIZERS.map((o) => o.label).join(", ")} (default: all four)
-  --adapter <name>    the stack to train on: a module in src/adapters (default typed)
+  --adapter <name>    the stack to train on, a module in src/adapters: onnxruntime
+                      (default, the fastest), typed, tfjs (wasm backend), tfjs-cpu
   --seed <n>          seed of the initial weights and the shuffles (default 1)
   --out <dir>         folder for results.json and chart.svg (default results/mnist at the
                       repository root; a relative path is taken from where you ran the command)
@@ -90,7 +91,8 @@ export function parseCliArgs(argv: string[], cwd: string): ExperimentConfig | "h
   if (values.help) return "help";
   const text = (name: string) => values[name] as string | undefined;
   const path = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
-  const adapter = text("adapter") ?? "typed";
+  // onnxruntime is the default: the fastest adapter per epoch here (see packages/bench/results).
+  const adapter = text("adapter") ?? "onnxruntime";
   return {
     epochs: integer("epochs", text("epochs") ?? "20", 1),
     optimizers: optimizerList(text("optimizers") ?? OPTIMIZERS.map((o) => o.label).join(",")),

@@ -1,8 +1,8 @@
 /**
  * @a2s/tfjs in TensorFlow.js: the MLP built with tf.layers, trained with `model.compile` +
- * `trainOnBatch`. Runs on the wasm backend; `A2S_TFJS_BACKEND=cpu` picks the cpu backend
- * (the experiment has no flag of its own for a stack's options). The baselines are
- * tfjs's own optimizers, with the experiment's options spelled out.
+ * `trainOnBatch`. `--adapter tfjs` runs on the wasm backend, `--adapter tfjs-cpu` on the
+ * cpu backend. The baselines are tfjs's own optimizers, with the experiment's options
+ * spelled out.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -18,11 +18,9 @@ const LAYERS = [
   { units: 10, activation: "linear" },
 ] as const;
 
-async function useBackend(): Promise<void> {
-  const backend = process.env.A2S_TFJS_BACKEND ?? "wasm";
-  if (backend !== "wasm" && backend !== "cpu") {
-    throw new Error(`A2S_TFJS_BACKEND must be wasm or cpu; got ${JSON.stringify(backend)}`);
-  }
+export type TfjsBackend = "wasm" | "cpu";
+
+async function useBackend(backend: TfjsBackend): Promise<void> {
   if (backend === "wasm") {
     // Node has no URL to fetch the .wasm files from; the package ships them in dist/.
     const require = createRequire(import.meta.url);
@@ -54,10 +52,11 @@ function makeOptimizer(kind: OptimizerKind, options: Record<string, number>): tf
 const softmaxCrossEntropy = (labels: tf.Tensor, logits: tf.Tensor) =>
   tf.losses.softmaxCrossEntropy(labels, logits);
 
-const tfjs: ExperimentAdapter = {
-  name: "tfjs",
+/** The experiment's tfjs adapter on one backend. */
+export const tfjsAdapter = (backend: TfjsBackend): ExperimentAdapter => ({
+  name: backend === "wasm" ? "tfjs" : `tfjs-${backend}`,
   async createRun({ kind, options, initialParams }) {
-    await useBackend();
+    await useBackend(backend);
     const model = tf.sequential();
     for (const [i, { units, activation }] of LAYERS.entries()) {
       model.add(tf.layers.dense({ units, activation, ...(i === 0 ? { inputShape: [PIXELS] } : {}) }));
@@ -111,6 +110,6 @@ const tfjs: ExperimentAdapter = {
       },
     };
   },
-};
+});
 
-export default tfjs;
+export default tfjsAdapter("wasm");
