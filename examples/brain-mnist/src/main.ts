@@ -4,8 +4,9 @@ import { trainMnist } from "./train.js";
 
 function wholeNumber(flag: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} takes a whole number >= 1, not ${text}`);
-  return n;
+  if (Number.isInteger(n) && n >= 1) return n;
+  console.error(`--${flag} takes a whole number >= 1, not ${text}`);
+  process.exit(2);
 }
 
 const { values } = parseArgs({
@@ -15,7 +16,7 @@ const patterns = wholeNumber("patterns", values.patterns);
 const passes = wholeNumber("passes", values.passes);
 const result = await trainMnist({ patterns, passes });
 console.log(
-  `@a2s/brain: ${passes} passes over ${patterns} images, ${result.diagnostics?.t} A2S steps in ${result.seconds.toFixed(1)} s`,
+  `@a2s/brain: ${passes} ${passes === 1 ? "pass" : "passes"} over ${patterns} images, ${result.diagnostics?.t} A2S steps in ${result.seconds.toFixed(1)} s`,
 );
 console.log(`brain's training error ${result.trainingError.toFixed(4)}`);
 console.log(

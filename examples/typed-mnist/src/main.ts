@@ -4,8 +4,9 @@ import { trainMnist } from "./train.js";
 
 function wholeNumber(flag: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} takes a whole number >= 1, not ${text}`);
-  return n;
+  if (Number.isInteger(n) && n >= 1) return n;
+  console.error(`--${flag} takes a whole number >= 1, not ${text}`);
+  process.exit(2);
 }
 
 const { values } = parseArgs({
