@@ -6,7 +6,7 @@
  * [in, out], all row-major, so `W1` holds 784 x 128 floats and `W1[i * 128 + j]` links
  * input pixel `i` to hidden unit `j`. Gradients use the same names and layouts.
  */
-import { gaussian, mulberry32 } from "@a2s/mnist";
+import { gaussian, mulberry32 } from "@a2s/random";
 import { type FloatArray, matmul, matmulTransA, matmulTransB } from "./matmul.js";
 import { argmax, crossEntropyGradient, crossEntropySum } from "./softmax.js";
 

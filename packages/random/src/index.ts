@@ -1,0 +1,1 @@
+export { gaussian, mulberry32, permutation, type Random } from "./random.js";
