@@ -37,3 +37,5 @@ export {
   type Trainer,
   type TrainerOptions,
 } from "./trainer.js";
+// Options, errors, checkpoints and diagnostics types, as every adapter re-exports them.
+export * from "@a2s/core";
