@@ -1,3 +1,5 @@
+// Options, errors, checkpoints and diagnostics types, as every adapter re-exports them.
+export * from "@a2s/core";
 export { saveModel } from "./export.js";
 export { type Dim, type ElementType, GraphBuilder, OPSET_VERSION, type Sym } from "./graph-builder.js";
 export { mlpParamNames, mlpParamShapes, SEED_LAYER_SIZES } from "./mlp-graph.js";
@@ -37,5 +39,3 @@ export {
   type Trainer,
   type TrainerOptions,
 } from "./trainer.js";
-// Options, errors, checkpoints and diagnostics types, as every adapter re-exports them.
-export * from "@a2s/core";
