@@ -13,6 +13,8 @@ export interface WorkspacePackage {
   dir: string;
   /** Names of workspace packages it needs at run time (dependencies and peers, not dev). */
   runtimeDeps: string[];
+  /** The declared range of each of those, e.g. `workspace:^` or `>=0.1.0`. */
+  ranges: Record<string, string>;
 }
 
 export function workspacePackages(): WorkspacePackage[] {
@@ -37,6 +39,7 @@ export function workspacePackages(): WorkspacePackage[] {
         private: json.private === true,
         dir,
         runtimeDeps: Object.keys(deps).filter((d) => d.startsWith("@a2s/")),
+        ranges: deps,
       });
     }
   }
