@@ -1,5 +1,5 @@
 import { conformanceSuite } from "@a2s/conformance";
+import { typedAdapter } from "@a2s/typed/conformance";
 import { tfjsAdapter } from "./adapter.js";
-import { typedPeer } from "./typed-peer.js";
 
-conformanceSuite(tfjsAdapter("wasm"), { peers: [typedPeer] });
+conformanceSuite(tfjsAdapter("wasm"), { peers: [typedAdapter("fused")] });
