@@ -3,18 +3,10 @@ import { Mlp, PARAM_NAMES } from "@a2s/mlp";
 import { A2S, Adam, RMSProp, SGDMomentum } from "@a2s/typed";
 import type { ExperimentAdapter, OptimizerKind } from "../adapter.js";
 
-function makeOptimizer(kind: OptimizerKind, options: Record<string, number>) {
-  switch (kind) {
-    case "A2S":
-      return new A2S(options);
-    case "Adam":
-      return new Adam(options);
-    case "RMSProp":
-      return new RMSProp(options);
-    case "SGDMomentum":
-      return new SGDMomentum(options);
-  }
-}
+// The optimizer classes by kind: each takes its options object, so a lookup builds any of them.
+const OPTIMIZER_CLASSES = { A2S, Adam, RMSProp, SGDMomentum };
+const makeOptimizer = (kind: OptimizerKind, options: Record<string, number>) =>
+  new OPTIMIZER_CLASSES[kind](options);
 
 const typed: ExperimentAdapter = {
   name: "typed",
