@@ -1,93 +1,91 @@
 /**
  * Math tier: trajectories of the adapter against the float64 oracle, per dtype the
- * adapter computes in, every step compared within {@link TOLERANCE}.
+ * adapter computes in, every step compared within {@link TOLERANCE}; the diagnostics the
+ * oracle knows are compared too.
  */
-import type { FloatDType } from "@a2s/core";
+import type { FloatDType, StepDiagnostics } from "@a2s/core";
 import { describe, expect, test } from "vitest";
 import type { AdapterDescription } from "./adapter.js";
+import { A2S_CASES, BASELINE_CASES, type MathCase, OUTSIDE_CASE } from "./cases.js";
 import { TOLERANCE, worstRelativeError } from "./compare.js";
-import { A2S_CONFIGURATIONS, BASELINE_CONFIGURATIONS, type Configuration } from "./configurations.js";
-import { type BaselineKind, OracleA2S, OracleBaseline, type Vectors } from "./oracle.js";
+import type { ExpectedDiagnostics, Vectors } from "./oracle.js";
 import { NoisyQuadratic } from "./problem.js";
-import { copyParams, create } from "./run.js";
+import { copyArrays, create } from "./run.js";
 
-const toVectors = (params: Readonly<Record<string, ArrayLike<number>>>): Vectors =>
-  Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.from(v)]));
+export const toVectors = (arrays: Readonly<Record<string, ArrayLike<number>>>): Vectors =>
+  Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, Array.from(v)]));
 
 /** Relative difference of two host scalars; absolute below 1, where a relative one would mislead. */
 const scalarError = (a: number, e: number) => Math.abs(a - e) / Math.max(1, Math.abs(e));
 
-async function compareTrajectory(
+/**
+ * Compares the diagnostics with what the oracle expects. The step count and the blend
+ * weight come from integers on the host in float64, so only the arrangement of a formula
+ * may move their last bit; every other value is data-dependent and held to the tolerance.
+ */
+export function expectDiagnostics(
+  actual: StepDiagnostics | undefined,
+  expected: ExpectedDiagnostics,
+  tolerance: number,
+  step: number,
+): void {
+  expect(actual, `diagnostics after step ${step}`).toBeDefined();
+  const d = actual as StepDiagnostics;
+  for (const [name, value] of Object.entries(expected)) {
+    const got = d[name];
+    expect(got, `diagnostics.${name} at step ${step}`).toBeTypeOf("number");
+    const allowed = name === "t" ? 0 : name === "w" ? 1e-15 : tolerance;
+    expect(scalarError(got as number, value), `diagnostics.${name} at step ${step}`).toBeLessThanOrEqual(
+      allowed,
+    );
+  }
+}
+
+/** Runs one case against its oracle; returns the worst relative error of the parameters. */
+export async function compareWithOracle(
   adapter: AdapterDescription,
-  config: Configuration,
+  c: MathCase,
   dtype: FloatDType,
-  worst: Partial<Record<FloatDType, number>>,
-): Promise<void> {
-  const problem = new NoisyQuadratic(config.seed);
-  const optimizer = await create(adapter, config.kind, config.options, dtype, problem);
-  const a2sOracle = config.kind === "A2S" ? new OracleA2S(config.options) : undefined;
-  const baselineOracle =
-    config.kind === "A2S" ? undefined : new OracleBaseline(config.kind as BaselineKind, config.options);
+): Promise<number> {
+  const problem = new NoisyQuadratic(c.seed);
+  const optimizer = await create(adapter, c.optimizer, dtype, problem);
+  const oracle = c.oracle();
   const expected = toVectors(
     Object.fromEntries(Object.entries(problem.initialParams()).map(([k, v]) => [k, v.data])),
   );
   const tolerance = TOLERANCE[dtype];
+  let worst = 0;
   try {
-    let params = copyParams(await optimizer.read());
-    for (let step = 1; step <= config.steps; step++) {
+    let params = copyArrays(await optimizer.read());
+    for (let step = 1; step <= c.steps; step++) {
       await optimizer.step(problem.gradient(params, step));
-      const oracleGrads = toVectors(problem.gradient(expected, step));
-      const info = a2sOracle?.step(expected, oracleGrads);
-      baselineOracle?.step(expected, oracleGrads);
-      params = copyParams(await optimizer.read());
+      const info = oracle.step(expected, toVectors(problem.gradient(expected, step)));
+      params = copyArrays(await optimizer.read());
       const error = worstRelativeError(params, expected);
-      worst[dtype] = Math.max(worst[dtype] ?? 0, error);
+      worst = Math.max(worst, error);
       expect(error, `relative error after step ${step}`).toBeLessThanOrEqual(tolerance);
-      if (info && optimizer.diagnostics) {
-        const d = await optimizer.diagnostics();
-        expect(d.t, "diagnostics.t").toBe(step);
-        // w is computed on the host in float64 from integers: only the arrangement of the
-        // formula may move its last bit.
-        expect(Math.abs(d.w - info.w), `w at step ${step}`).toBeLessThanOrEqual(1e-15);
-        expect(scalarError(d.curvature, info.curvature), `curvature at step ${step}`).toBeLessThanOrEqual(
-          tolerance,
-        );
-        expect(scalarError(d.lrScale, info.lrScale), `lrScale at step ${step}`).toBeLessThanOrEqual(
-          tolerance,
-        );
-        const { lrAdam, lrSgd } = (a2sOracle as OracleA2S).o;
-        const effective: [string, number, number][] = [
-          ["lrAdam", d.lrAdam, lrAdam * info.lrScale],
-          ["lrSgd", d.lrSgd, lrSgd * info.lrScale],
-        ];
-        for (const [what, actual, expected] of effective) {
-          expect(
-            Math.abs(actual - expected) / expected,
-            `effective ${what} at step ${step}`,
-          ).toBeLessThanOrEqual(tolerance);
-        }
-      }
+      expectDiagnostics(await optimizer.diagnostics(), info, tolerance, step);
     }
   } finally {
     await optimizer.dispose?.();
   }
+  return worst;
 }
 
 /**
- * Registers the math tier for `adapter`: every A2S configuration, and the baselines the
- * adapter offers, per dtype; a last test prints the worst relative error per dtype.
+ * Registers the math tier for `adapter`: every A2S case, the baselines, the algorithm
+ * defined outside core and `extraCases`, per dtype; a last test prints the worst
+ * relative error per dtype.
  */
-export function mathTier(adapter: AdapterDescription): void {
+export function mathTier(adapter: AdapterDescription, extraCases: readonly MathCase[] = []): void {
   describe(`${adapter.name}: math tier`, () => {
     const worst: Partial<Record<FloatDType, number>> = {};
-    const configurations = [
-      ...A2S_CONFIGURATIONS,
-      ...BASELINE_CONFIGURATIONS.filter((c) => adapter.kinds.includes(c.kind)),
-    ];
     for (const dtype of adapter.dtypes) {
-      for (const config of configurations) {
-        test(`${config.kind} ${config.name}: ${config.steps} steps in ${dtype} match the float64 oracle`, () =>
-          compareTrajectory(adapter, config, dtype, worst));
+      for (const c of [...A2S_CASES, ...BASELINE_CASES, OUTSIDE_CASE, ...extraCases]) {
+        test(`${c.name}: ${c.steps} steps in ${dtype} match the float64 oracle`, async () => {
+          const error = await compareWithOracle(adapter, c, dtype);
+          worst[dtype] = Math.max(worst[dtype] ?? 0, error);
+        });
       }
     }
     test("reports the worst relative error per dtype", () => {

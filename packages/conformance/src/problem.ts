@@ -3,19 +3,8 @@
  * different shapes, one of them a single element. Gradients depend on the parameters,
  * so a wrong step changes every later gradient and errors cannot hide.
  */
+import { mulberry32 } from "@a2s/random";
 import type { HostTensor } from "./adapter.js";
-
-/** mulberry32: a small seeded generator, so every run sees the same numbers. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Name and shape of each tensor of the problem. */
 export const PROBLEM_SHAPES: Readonly<Record<string, readonly number[]>> = Object.freeze({
@@ -43,7 +32,7 @@ export class NoisyQuadratic {
   readonly noiseScale: number;
 
   constructor(seed = 1, noiseScale = 0.3) {
-    this.#random = seededRandom(seed);
+    this.#random = mulberry32(seed);
     this.noiseScale = noiseScale;
     this.names = Object.keys(PROBLEM_SHAPES);
     const r = this.#random;

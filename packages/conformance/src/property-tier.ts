@@ -3,14 +3,24 @@
  * the blend, where one A2S step must be one Adam step (w = 1) or one SGD-with-momentum
  * step (w = 0) at the curvature-scaled learning rate.
  */
-import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, type FloatDType } from "@a2s/core";
+import {
+  a2s,
+  adam,
+  type Checkpoint,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type FloatDType,
+  optionSetToJSON,
+  resolveOptionSet,
+  type StepDiagnostics,
+  sgdMomentum,
+} from "@a2s/core";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import type { AdapterDescription, OptimizerKind } from "./adapter.js";
+import type { AdapterDescription, HostArrays, OptimizerDescription } from "./adapter.js";
 import { TOLERANCE } from "./compare.js";
-import { OracleBaseline } from "./oracle.js";
 import { NoisyQuadratic } from "./problem.js";
-import { asHostTensors, copyParams, create, type HostParams, roundTo, runSteps } from "./run.js";
+import { asHostTensors, copyArrays, create, roundTo, runSteps } from "./run.js";
 
 /** Runs per property: enough to cross many schedules, few enough for CI. */
 const NUM_RUNS = 12;
@@ -25,9 +35,9 @@ const UNIT_ROUNDOFF: Readonly<Record<FloatDType, number>> = { float64: 2 ** -53,
  * math tier's relative tolerance.
  */
 function stepDisagreement(
-  start: HostParams,
-  actual: HostParams,
-  expected: HostParams,
+  start: HostArrays,
+  actual: HostArrays,
+  expected: HostArrays,
   dtype: FloatDType,
 ): number {
   let worst = 0;
@@ -48,11 +58,11 @@ function stepDisagreement(
 }
 
 /** The host's curvature scale for the next step, from the stored previous gradient. */
-function hostLrScale(checkpoint: Checkpoint, grads: HostParams, curvatureK: number): number {
+function hostLrScale(checkpoint: Checkpoint, grads: HostArrays, curvatureK: number): number {
   if (curvatureK === 0) return 1;
   let sum = 0;
   for (const [name, g] of Object.entries(grads)) {
-    const prev = checkpoint.tensors[name]?.slots.prev as ArrayLike<number>;
+    const prev = checkpoint.tensors.find((t) => t.name === name)?.slots.prev as ArrayLike<number>;
     let part = 0;
     for (let i = 0; i < g.length; i++) part += ((g[i] as number) - (prev[i] as number)) ** 2;
     sum += part;
@@ -63,15 +73,17 @@ function hostLrScale(checkpoint: Checkpoint, grads: HostParams, curvatureK: numb
 interface EndOfBlend {
   /** A2S options that pin w to 1 or to 0. */
   pin: Record<string, number>;
-  baseline: "Adam" | "SGDMomentum";
+  baseline: OptimizerDescription["algorithm"];
+  name: string;
   /** The baseline's options at the scaled learning rate. */
-  options(a2s: Record<string, number>, lrScale: number): Record<string, number>;
+  options(a2s: Readonly<Record<string, unknown>>, lrScale: number): Record<string, number>;
   slots: readonly string[];
 }
 
 const ADAM_END: EndOfBlend = {
   pin: { switchIter: 1000 },
-  baseline: "Adam",
+  baseline: adam,
+  name: "Adam",
   options: (o, s) => ({
     learningRate: (o.lrAdam as number) * s,
     beta1: o.beta1 as number,
@@ -82,15 +94,16 @@ const ADAM_END: EndOfBlend = {
 };
 const SGD_END: EndOfBlend = {
   pin: { switchIter: 0, blendIters: 1 },
-  baseline: "SGDMomentum",
+  baseline: sgdMomentum,
+  name: "SGDMomentum",
   options: (o, s) => ({ learningRate: (o.lrSgd as number) * s, momentum: o.momentum as number }),
   slots: ["buf"],
 };
 
 /**
- * After `warm` A2S steps, compares the next A2S step with one step of the baseline,
- * started from A2S's state (moments or buffer, step count) at the scaled learning rate.
- * The baseline is the adapter's own when it offers one, else the float64 oracle's.
+ * After `warm` A2S steps, compares the next A2S step with one step of the adapter's own
+ * baseline, started from A2S's state (moments or buffer, step count) at the scaled
+ * learning rate.
  */
 async function endOfBlendAgrees(
   adapter: AdapterDescription,
@@ -101,63 +114,60 @@ async function endOfBlendAgrees(
   warm: number,
 ): Promise<void> {
   const problem = new NoisyQuadratic(seed);
-  const a2s = await create(
+  const optimizer = await create(
     adapter,
-    "A2S",
-    { ...end.pin, curvatureK, lrAdam: 0.01, lrSgd: 0.02 },
+    { algorithm: a2s, options: { ...end.pin, curvatureK, lrAdam: 0.01, lrSgd: 0.02 } },
     dtype,
     problem,
   );
   try {
-    await runSteps(a2s, problem, 0, warm);
-    const checkpoint = decodeCheckpoint(await a2s.save());
-    const start = copyParams(await a2s.read());
+    await runSteps(optimizer, problem, 0, warm);
+    const checkpoint = decodeCheckpoint(await optimizer.save());
+    const start = copyArrays(await optimizer.read());
     const grads = problem.gradient(start, warm + 1);
     const lrScale = hostLrScale(checkpoint, roundTo(dtype, grads), curvatureK);
-    await a2s.step(grads);
-    const actual = copyParams(await a2s.read());
-    const options = end.options(checkpoint.options, lrScale);
-    const tensors = Object.fromEntries(
-      Object.entries(checkpoint.tensors).map(([name, t]) => [
-        name,
-        { shape: t.shape, slots: Object.fromEntries(end.slots.map((s) => [s, t.slots[s] as Float64Array])) },
-      ]),
+    await optimizer.step(grads);
+    const actual = copyArrays(await optimizer.read());
+    const options = end.options(
+      Object.fromEntries(Object.entries(checkpoint.options).map(([k, v]) => [k, v])),
+      lrScale,
     );
-    let expected: HostParams;
-    if (adapter.kinds.includes(end.baseline)) {
-      const baseline = await create(
-        adapter,
-        end.baseline,
-        options,
-        dtype,
-        problem,
-        asHostTensors(problem, start),
-      );
-      try {
-        await baseline.load(encodeCheckpoint({ algorithm: end.baseline, options, t: checkpoint.t, tensors }));
-        await baseline.step(grads);
-        expected = copyParams(await baseline.read());
-      } finally {
-        await baseline.dispose?.();
-      }
-    } else {
-      const oracle = new OracleBaseline(end.baseline, options);
-      oracle.t = checkpoint.t;
-      for (const [name, t] of Object.entries(tensors)) {
-        const slot = (s: string) => Array.from((t.slots as Record<string, Float64Array>)[s] ?? []);
-        oracle.slots[name] = { m: slot("m"), v: slot("v"), buf: slot("buf") };
-      }
-      const params = Object.fromEntries(Object.entries(start).map(([k, v]) => [k, Array.from(v)]));
-      oracle.step(
-        params,
-        Object.fromEntries(Object.entries(roundTo(dtype, grads)).map(([k, v]) => [k, Array.from(v)])),
-      );
-      expected = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Float64Array.from(v)]));
+    const state: Checkpoint = {
+      algorithm: end.name,
+      options: optionSetToJSON(resolveOptionSet(end.baseline.definition.options, options)),
+      t: checkpoint.t,
+      scalars: {},
+      tensors: checkpoint.tensors.map((t) => ({
+        name: t.name,
+        shape: t.shape,
+        slots: Object.fromEntries(end.slots.map((s) => [s, t.slots[s] as Float64Array])),
+      })),
+    };
+    const baseline = await create(
+      adapter,
+      { algorithm: end.baseline, options },
+      dtype,
+      problem,
+      asHostTensors(problem, start),
+    );
+    let expected: HostArrays;
+    try {
+      await baseline.load(encodeCheckpoint(state));
+      await baseline.step(grads);
+      expected = copyArrays(await baseline.read());
+    } finally {
+      await baseline.dispose?.();
     }
     expect(stepDisagreement(start, actual, expected, dtype), "excess over the allowed disagreement").toBe(0);
   } finally {
-    await a2s.dispose?.();
+    await optimizer.dispose?.();
   }
+}
+
+async function diagnosticsOf(optimizer: { diagnostics(): unknown }): Promise<StepDiagnostics> {
+  const d = (await optimizer.diagnostics()) as StepDiagnostics | undefined;
+  expect(d, "diagnostics after a step").toBeDefined();
+  return d as StepDiagnostics;
 }
 
 const seeds = fc.integer({ min: 1, max: 1_000_000 });
@@ -168,33 +178,33 @@ const warmSteps = fc.integer({ min: 1, max: 6 });
 export function propertyTier(adapter: AdapterDescription): void {
   describe(`${adapter.name}: property tier`, () => {
     for (const dtype of adapter.dtypes) {
-      test(`w stays in [0, 1], is 1 through switchIter, 0 from switchIter + blendIters, never increases (${dtype})`, async (context) => {
-        const probe = await create(adapter, "A2S", {}, dtype, new NoisyQuadratic(1));
-        const hasDiagnostics = probe.diagnostics !== undefined;
-        await probe.dispose?.();
-        // Without diagnostics w is not observable on its own; the math tier's
-        // trajectories, which cross every phase, check it through the parameters.
-        if (!hasDiagnostics) context.skip("the adapter exposes no diagnostics()");
-        await fc.assert(
+      test(`w stays in [0, 1], is 1 through switchIter, 0 from switchIter + blendIters, never increases (${dtype})`, () =>
+        fc.assert(
           fc.asyncProperty(
             fc.integer({ min: 0, max: 12 }),
-            fc.integer({ min: 1, max: 12 }),
+            fc.integer({ min: 0, max: 12 }),
             seeds,
             async (switchIter, blendIters, seed) => {
               const problem = new NoisyQuadratic(seed);
-              const optimizer = await create(adapter, "A2S", { switchIter, blendIters }, dtype, problem);
+              const optimizer = await create(
+                adapter,
+                { algorithm: a2s, options: { switchIter, blendIters } },
+                dtype,
+                problem,
+              );
               try {
                 let previous = 1;
-                let params = copyParams(await optimizer.read());
+                let params = copyArrays(await optimizer.read());
                 for (let t = 1; t <= switchIter + blendIters + 2; t++) {
                   await optimizer.step(problem.gradient(params, t));
-                  params = copyParams(await optimizer.read());
-                  const { w } = await (optimizer.diagnostics as NonNullable<typeof optimizer.diagnostics>)();
+                  params = copyArrays(await optimizer.read());
+                  const { w } = await diagnosticsOf(optimizer);
                   expect(w).toBeGreaterThanOrEqual(0);
                   expect(w).toBeLessThanOrEqual(previous);
+                  // The seed tests t <= switchIter first: with blendIters 0 that step is still Adam.
                   if (t <= switchIter) expect(w).toBe(1);
-                  if (t >= switchIter + blendIters) expect(w).toBe(0);
-                  previous = w;
+                  else if (t >= switchIter + blendIters) expect(w).toBe(0);
+                  previous = w as number;
                 }
               } finally {
                 await optimizer.dispose?.();
@@ -202,17 +212,10 @@ export function propertyTier(adapter: AdapterDescription): void {
             },
           ),
           { numRuns: NUM_RUNS },
-        );
-      });
+        ));
 
-      test(`curvatureK = 0 gives lrScale exactly 1, however much the gradients change (${dtype})`, async (context) => {
-        const probe = await create(adapter, "A2S", {}, dtype, new NoisyQuadratic(1));
-        const hasDiagnostics = probe.diagnostics !== undefined;
-        await probe.dispose?.();
-        // Without diagnostics, the w = 1 and w = 0 properties below cover curvatureK = 0
-        // through the parameters (an unscaled Adam or SGD step).
-        if (!hasDiagnostics) context.skip("the adapter exposes no diagnostics()");
-        await fc.assert(
+      test(`curvatureK = 0 gives lrScale exactly 1, however much the gradients change (${dtype})`, () =>
+        fc.assert(
           fc.asyncProperty(
             seeds,
             fc.double({ min: 0.01, max: 1e6, noNaN: true }),
@@ -221,18 +224,16 @@ export function propertyTier(adapter: AdapterDescription): void {
               const problem = new NoisyQuadratic(seed, noise);
               const optimizer = await create(
                 adapter,
-                "A2S",
-                { curvatureK: 0, switchIter: 2, blendIters: 3 },
+                { algorithm: a2s, options: { curvatureK: 0, switchIter: 2, blendIters: 3 } },
                 dtype,
                 problem,
               );
               try {
-                let params = copyParams(await optimizer.read());
+                let params = copyArrays(await optimizer.read());
                 for (let t = 1; t <= steps; t++) {
                   await optimizer.step(problem.gradient(params, t));
-                  params = copyParams(await optimizer.read());
-                  const d = await (optimizer.diagnostics as NonNullable<typeof optimizer.diagnostics>)();
-                  expect(d.lrScale).toBe(1);
+                  params = copyArrays(await optimizer.read());
+                  expect((await diagnosticsOf(optimizer)).lrScale).toBe(1);
                 }
               } finally {
                 await optimizer.dispose?.();
@@ -240,15 +241,49 @@ export function propertyTier(adapter: AdapterDescription): void {
             },
           ),
           { numRuns: NUM_RUNS },
-        );
-      });
+        ));
+
+      test(`clipping never lets the step's gradient norm exceed clipNorm, and leaves smaller ones untouched (${dtype})`, () =>
+        fc.assert(
+          fc.asyncProperty(
+            seeds,
+            fc.double({ min: 0.05, max: 20, noNaN: true }),
+            warmSteps,
+            async (seed, clipNorm, steps) => {
+              const problem = new NoisyQuadratic(seed);
+              const optimizer = await create(
+                adapter,
+                { algorithm: a2s, options: { clipNorm } },
+                dtype,
+                problem,
+              );
+              try {
+                let params = copyArrays(await optimizer.read());
+                for (let t = 1; t <= steps; t++) {
+                  const grads = roundTo(dtype, problem.gradient(params, t));
+                  let norm = 0;
+                  for (const g of Object.values(grads)) for (const x of g) norm += x * x;
+                  norm = Math.sqrt(norm);
+                  await optimizer.step(grads);
+                  params = copyArrays(await optimizer.read());
+                  const { clipFactor } = await diagnosticsOf(optimizer);
+                  if (norm <= clipNorm * (1 - TOLERANCE[dtype])) expect(clipFactor).toBe(1);
+                  else
+                    expect((clipFactor as number) * norm).toBeLessThanOrEqual(
+                      clipNorm * (1 + TOLERANCE[dtype]),
+                    );
+                }
+              } finally {
+                await optimizer.dispose?.();
+              }
+            },
+          ),
+          { numRuns: NUM_RUNS },
+        ));
 
       for (const end of [ADAM_END, SGD_END]) {
         const w = end === ADAM_END ? 1 : 0;
-        const through = adapter.kinds.includes(end.baseline as OptimizerKind)
-          ? `the adapter's ${end.baseline}`
-          : `the oracle's ${end.baseline}`;
-        test(`with w = ${w} an A2S step equals one ${end.baseline} step at the scaled learning rate (${through}, ${dtype})`, () =>
+        test(`with w = ${w} an A2S step equals one ${end.name} step at the scaled learning rate (${dtype})`, () =>
           fc.assert(
             fc.asyncProperty(seeds, curvatureKs, warmSteps, (seed, curvatureK, warm) =>
               endOfBlendAgrees(adapter, end, dtype, seed, curvatureK, warm),

@@ -3,15 +3,16 @@
  * the adapter on real MNIST for 300 batches of 64 and scored on the 10,000 test images.
  * Every optimizer sees the same batches and the same initial weights (the request's seed).
  */
-import { gather, loadMnist, mulberry32, permutation, subset } from "@a2s/mnist";
+import { a2s, adam, rmsprop, sgdMomentum } from "@a2s/core";
+import { gather, loadMnist, permutation, subset } from "@a2s/mnist";
+import { mulberry32 } from "@a2s/random";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { AdapterDescription, OptimizerKind, TrainingRequest } from "./adapter.js";
+import type { AdapterDescription, OptimizerDescription, TrainingRequest } from "./adapter.js";
 
 /** One configuration the tier trains. */
 export interface TrainingCase {
   name: TrainingCaseName;
-  kind: OptimizerKind;
-  options: Record<string, number>;
+  optimizer: OptimizerDescription;
   /** Lowest acceptable test accuracy in [0, 1]. */
   floor: number;
 }
@@ -31,21 +32,23 @@ export type TrainingCaseName =
  * fails.
  */
 export const TRAINING_CASES: readonly TrainingCase[] = [
-  { name: "A2S", kind: "A2S", options: {}, floor: 0.92 },
+  { name: "A2S", optimizer: { algorithm: a2s }, floor: 0.92 },
   {
     name: "A2S (switchIter 100, blendIters 100)",
-    kind: "A2S",
-    options: { switchIter: 100, blendIters: 100 },
+    optimizer: { algorithm: a2s, options: { switchIter: 100, blendIters: 100 } },
     floor: 0.92,
   },
-  { name: "Adam", kind: "Adam", options: { learningRate: 1e-3 }, floor: 0.92 },
+  { name: "Adam", optimizer: { algorithm: adam, options: { learningRate: 1e-3 } }, floor: 0.92 },
   {
     name: "RMSProp",
-    kind: "RMSProp",
-    options: { learningRate: 1e-3, decay: 0.9, epsilon: 1e-8 },
+    optimizer: { algorithm: rmsprop, options: { learningRate: 1e-3, decay: 0.9, epsilon: 1e-8 } },
     floor: 0.92,
   },
-  { name: "SGDMomentum", kind: "SGDMomentum", options: { learningRate: 0.01, momentum: 0.9 }, floor: 0.9 },
+  {
+    name: "SGDMomentum",
+    optimizer: { algorithm: sgdMomentum, options: { learningRate: 0.01, momentum: 0.9 } },
+    floor: 0.9,
+  },
 ];
 
 export const TRAINING_BATCHES = 300;
@@ -61,13 +64,13 @@ export interface TrainingTierOptions {
 }
 
 /**
- * Registers one test per case whose optimizer kind the adapter offers. Needs
- * `adapter.train`; an adapter without it fails here rather than skipping.
+ * Registers one test per case. Needs `adapter.train`; an adapter without it fails here
+ * rather than skipping.
  */
 export function trainingTier(adapter: AdapterDescription, options: TrainingTierOptions = {}): void {
   const seed = options.seed ?? 1;
   const timeout = options.timeout ?? 600_000;
-  const cases = TRAINING_CASES.filter((c) => adapter.kinds.includes(c.kind)).map((c) => ({
+  const cases = TRAINING_CASES.map((c) => ({
     ...c,
     floor: options.floors?.[c.name] ?? c.floor,
   }));
@@ -101,7 +104,7 @@ export function trainingTier(adapter: AdapterDescription, options: TrainingTierO
           if (adapter.train === undefined) {
             throw new Error(`adapter ${adapter.name} has no train(request); the training tier needs it`);
           }
-          const accuracy = await adapter.train({ kind: c.kind, options: c.options, ...data, seed });
+          const accuracy = await adapter.train({ optimizer: c.optimizer, ...data, seed });
           scores.push(`${c.name} ${(100 * accuracy).toFixed(2)}%`);
           expect(accuracy).toBeGreaterThanOrEqual(c.floor);
           expect(accuracy).toBeLessThanOrEqual(1);

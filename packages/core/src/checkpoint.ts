@@ -5,43 +5,57 @@
  * | bytes        | content                                                        |
  * | ------------ | -------------------------------------------------------------- |
  * | 0..7         | magic `A2SCKPT\0`                                              |
- * | 8..11        | format version (u32), currently 1                              |
+ * | 8..11        | format version (u32): 2 is written, 1 and 2 are read           |
  * | 12..15       | header length H in bytes (u32)                                 |
  * | 16..16+H     | header, UTF-8 JSON (see {@link CheckpointHeader})              |
  * | padding      | zeros up to a multiple of 8                                    |
  * | data         | per tensor, per slot in header order: the raw elements, each   |
  * |              | array padded with zeros to a multiple of 8 bytes               |
  * | last 4 bytes | CRC-32 (IEEE) of every byte before it                          |
+ *
+ * Format 2 adds per-optimizer scalars to the header and writes options as JSON data
+ * (schedules, groups, `"Infinity"`); format 1 headers hold numeric options only.
  */
 import { CheckpointError } from "./errors.js";
 import { dtypeOf, type FloatArray, type FloatDType } from "./host-arrays.js";
 
 export const CHECKPOINT_MAGIC = "A2SCKPT\0";
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/** The format this build writes. */
+export const CHECKPOINT_FORMAT_VERSION = 2;
+/** Every format this build reads. */
+export const READABLE_CHECKPOINT_VERSIONS: readonly number[] = Object.freeze([1, 2]);
 
-/** One optimized tensor: its shape and its slot arrays (all of the same length and dtype). */
+/** One optimized tensor: its name, shape and slot arrays (all of one length and dtype). */
 export interface CheckpointTensor {
-  shape: number[];
-  slots: Record<string, FloatArray>;
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Slot arrays by slot name, in header order. */
+  readonly slots: Readonly<Record<string, FloatArray>>;
 }
 
 /** Optimizer state in a form every adapter can read. */
 export interface Checkpoint {
-  /** `"A2S"`, `"Adam"`, `"RMSProp"` or `"SGDMomentum"`. */
-  algorithm: string;
-  /** The resolved hyperparameters. */
-  options: Record<string, number>;
+  /** The format the bytes were read from (always {@link CHECKPOINT_FORMAT_VERSION} when written). */
+  readonly version?: number;
+  /** `"A2S"`, `"Adam"`, `"RMSProp"`, `"SGDMomentum"` or a defined algorithm's name. */
+  readonly algorithm: string;
+  /** The options as JSON data (see `optionSetToJSON`). */
+  readonly options: Readonly<Record<string, unknown>>;
   /** Steps taken so far. */
-  t: number;
-  /** Per tensor name, in the optimizer's tensor order. */
-  tensors: Record<string, CheckpointTensor>;
+  readonly t: number;
+  /** Per-optimizer scalars by name. */
+  readonly scalars: Readonly<Record<string, number>>;
+  /** In the optimizer's tensor order. */
+  readonly tensors: readonly CheckpointTensor[];
 }
 
 /** The JSON header as stored. */
 export interface CheckpointHeader {
   algorithm: string;
-  options: Record<string, number>;
+  options: Record<string, unknown>;
   t: number;
+  /** Format 2 only. */
+  scalars?: Record<string, number>;
   tensors: { name: string; shape: number[]; dtype: FloatDType; length: number; slots: string[] }[];
 }
 
@@ -65,24 +79,28 @@ export function crc32(bytes: Uint8Array): number {
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
-/** Serialises a checkpoint. The arrays are copied; the checkpoint object is not kept. */
+/** Serialises a checkpoint in the current format. The arrays are copied. */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   const header: CheckpointHeader = {
     algorithm: checkpoint.algorithm,
-    options: checkpoint.options,
+    options: { ...checkpoint.options },
     t: checkpoint.t,
-    tensors: Object.entries(checkpoint.tensors).map(([name, tensor]) => {
+    scalars: { ...checkpoint.scalars },
+    tensors: checkpoint.tensors.map((tensor) => {
       const slots = Object.keys(tensor.slots);
-      const firstSlot = slots[0] === undefined ? undefined : tensor.slots[slots[0]];
+      const first = slots[0] === undefined ? undefined : tensor.slots[slots[0]];
       return {
-        name,
-        shape: tensor.shape,
-        dtype: firstSlot ? dtypeOf(firstSlot) : "float32",
-        length: firstSlot ? firstSlot.length : 0,
+        name: tensor.name,
+        shape: [...tensor.shape],
+        dtype: first ? dtypeOf(first) : "float32",
+        length: first ? first.length : tensor.shape.reduce((a, b) => a * b, 1),
         slots,
       };
     }),
   };
+  checkHeader(header, CHECKPOINT_FORMAT_VERSION, (detail) => {
+    throw new CheckpointError("header", `cannot write: ${detail}`);
+  });
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   let size = pad8(16 + headerBytes.length);
   for (const entry of header.tensors) {
@@ -96,8 +114,8 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   view.setUint32(12, headerBytes.length, true);
   out.set(headerBytes, 16);
   let offset = pad8(16 + headerBytes.length);
-  for (const entry of header.tensors) {
-    const tensor = checkpoint.tensors[entry.name] as CheckpointTensor;
+  header.tensors.forEach((entry, k) => {
+    const tensor = checkpoint.tensors[k] as CheckpointTensor;
     for (const slot of entry.slots) {
       const array = tensor.slots[slot] as FloatArray;
       if (array.length !== entry.length || dtypeOf(array) !== entry.dtype) {
@@ -106,7 +124,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
       writeArray(view, offset, array);
       offset += pad8(array.byteLength);
     }
-  }
+  });
   view.setUint32(size, crc32(out.subarray(0, size)), true);
   return out;
 }
@@ -130,18 +148,13 @@ function readArray(view: DataView, offset: number, dtype: FloatDType, length: nu
   return out;
 }
 
-/** What a loader expects: the algorithm and its slot names. */
-export interface CheckpointExpectation {
-  algorithm: string;
-  slots: readonly string[];
-}
-
 /**
- * Parses and checks a checkpoint: magic, format version, checksum, header, algorithm,
- * slot names, lengths, and that every stored number is finite. Throws
- * {@link CheckpointError}; returns fresh arrays that share nothing with `bytes`.
+ * Parses and checks a checkpoint of any readable format: magic, format version,
+ * checksum, every header field (as strictly as user input) and that every stored number
+ * is finite. Throws {@link CheckpointError}; returns fresh arrays that share nothing
+ * with `bytes`. What the values mean for an algorithm is checked by the loader.
  */
-export function decodeCheckpoint(bytes: Uint8Array, expect?: CheckpointExpectation): Checkpoint {
+export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (!(bytes instanceof Uint8Array)) {
     throw new CheckpointError("magic", "expected a Uint8Array");
   }
@@ -153,10 +166,10 @@ export function decodeCheckpoint(bytes: Uint8Array, expect?: CheckpointExpectati
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== CHECKPOINT_FORMAT_VERSION) {
+  if (!READABLE_CHECKPOINT_VERSIONS.includes(version)) {
     throw new CheckpointError(
       "version",
-      `format version ${version}, this build reads ${CHECKPOINT_FORMAT_VERSION}`,
+      `format version ${version}, this build reads ${READABLE_CHECKPOINT_VERSIONS.join(" and ")}`,
     );
   }
   const body = bytes.length - 4;
@@ -173,27 +186,19 @@ export function decodeCheckpoint(bytes: Uint8Array, expect?: CheckpointExpectati
   } catch (error) {
     throw new CheckpointError("header", `header is not JSON (${(error as Error).message})`);
   }
-  checkHeader(header);
-  if (expect && header.algorithm !== expect.algorithm) {
-    throw new CheckpointError(
-      "algorithm",
-      `saved by ${JSON.stringify(header.algorithm)}, cannot load into ${expect.algorithm}`,
-    );
-  }
-  const tensors: Record<string, CheckpointTensor> = {};
+  checkHeader(header, version, (detail) => {
+    throw new CheckpointError("header", detail);
+  });
+  const tensors: CheckpointTensor[] = [];
   let offset = pad8(16 + headerLength);
   for (const entry of header.tensors) {
-    if (expect && entry.slots.join(",") !== expect.slots.join(",")) {
-      throw new CheckpointError(
-        "tensors",
-        `tensor ${entry.name} has slots [${entry.slots}], ${expect.algorithm} keeps [${expect.slots}]`,
-      );
-    }
     const bytesPer = entry.dtype === "float64" ? 8 : 4;
-    const slots: Record<string, FloatArray> = {};
+    // A null prototype: slot names come from the bytes, and "__proto__" must stay data.
+    const slots: Record<string, FloatArray> = Object.create(null);
     for (const slot of entry.slots) {
-      if (offset + entry.length * bytesPer > body)
+      if (offset + entry.length * bytesPer > body) {
         throw new CheckpointError("truncated", `data of ${entry.name}.${slot}`);
+      }
       const array = readArray(view, offset, entry.dtype, entry.length);
       for (let i = 0; i < array.length; i++) {
         const x = array[i] as number;
@@ -202,34 +207,60 @@ export function decodeCheckpoint(bytes: Uint8Array, expect?: CheckpointExpectati
       slots[slot] = array;
       offset += pad8(entry.length * bytesPer);
     }
-    tensors[entry.name] = { shape: entry.shape, slots };
+    tensors.push({ name: entry.name, shape: entry.shape, slots });
   }
   if (offset !== body)
     throw new CheckpointError("data", `${body - offset} bytes left over after the last array`);
-  return { algorithm: header.algorithm, options: header.options, t: header.t, tensors };
+  return {
+    version,
+    algorithm: header.algorithm,
+    options: header.options,
+    t: header.t,
+    scalars: header.scalars ?? {},
+    tensors,
+  };
 }
 
-function checkHeader(header: CheckpointHeader): void {
-  const fail = (detail: string): never => {
-    throw new CheckpointError("header", detail);
-  };
-  if (typeof header !== "object" || header === null) fail("not an object");
-  if (typeof header.algorithm !== "string") fail("algorithm is not a string");
-  if (typeof header.options !== "object" || header.options === null) fail("options missing");
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function checkHeader(header: CheckpointHeader, version: number, fail: (detail: string) => never): void {
+  if (!isRecord(header)) fail("not an object");
+  if (typeof header.algorithm !== "string" || header.algorithm === "") fail("algorithm is not a name");
+  if (!isRecord(header.options)) fail("options missing");
   if (!Number.isSafeInteger(header.t) || header.t < 0) fail(`step count ${header.t} is not an integer >= 0`);
+  if (version >= 2) {
+    if (!isRecord(header.scalars)) fail("scalars missing");
+    for (const [name, value] of Object.entries(header.scalars ?? {})) {
+      if (typeof value !== "number" || !Number.isFinite(value))
+        fail(`scalar ${name} is ${value}, not a finite number`);
+    }
+  } else if (header.scalars !== undefined) {
+    fail("format 1 has no scalars");
+  }
   if (!Array.isArray(header.tensors)) fail("tensors is not a list");
   const seen = new Set<string>();
   for (const entry of header.tensors) {
-    if (typeof entry?.name !== "string" || seen.has(entry.name))
-      fail(`bad or repeated tensor name ${entry?.name}`);
+    if (!isRecord(entry) || typeof entry.name !== "string" || entry.name === "" || seen.has(entry.name)) {
+      fail(`bad or repeated tensor name ${JSON.stringify(entry?.name)}`);
+    }
     seen.add(entry.name);
     if (entry.dtype !== "float32" && entry.dtype !== "float64") fail(`${entry.name}: dtype ${entry.dtype}`);
     if (!Number.isSafeInteger(entry.length) || entry.length < 0)
       fail(`${entry.name}: length ${entry.length}`);
-    if (!Array.isArray(entry.shape) || entry.shape.reduce((a, b) => a * b, 1) !== entry.length) {
-      fail(`${entry.name}: shape [${entry.shape}] does not hold ${entry.length} elements`);
+    if (
+      !Array.isArray(entry.shape) ||
+      entry.shape.some((size) => !Number.isSafeInteger(size) || size < 0) ||
+      entry.shape.reduce((a, b) => a * b, 1) !== entry.length
+    ) {
+      fail(`${entry.name}: shape [${entry.shape}] is not sizes >= 0 holding ${entry.length} elements`);
     }
-    if (!Array.isArray(entry.slots) || entry.slots.some((s) => typeof s !== "string"))
-      fail(`${entry.name}: slots`);
+    if (
+      !Array.isArray(entry.slots) ||
+      entry.slots.some((s) => typeof s !== "string" || s === "") ||
+      new Set(entry.slots).size !== entry.slots.length
+    ) {
+      fail(`${entry.name}: slots [${entry.slots}] are not distinct names`);
+    }
   }
 }

@@ -3,43 +3,30 @@
  * `@a2s/conformance` installed). Other adapters use it as a peer in the state tier, so
  * that checkpoints are proven to cross between implementations both ways.
  */
-import type { AdapterDescription, HostTensor, OptimizerKind, OptimizerUnderTest } from "@a2s/conformance";
-import type { FloatDType } from "@a2s/core";
-import { A2S } from "./a2s.js";
-import { Adam, RMSProp, SGDMomentum } from "./baselines.js";
-import type { Kernel, TensorRecord } from "./host-optimizer.js";
-
-type AnyOptimizer = A2S | Adam | RMSProp | SGDMomentum;
-
-function make(kind: OptimizerKind, options: Record<string, number>, kernel: Kernel): AnyOptimizer {
-  switch (kind) {
-    case "A2S":
-      return new A2S(options, { kernel });
-    case "Adam":
-      return new Adam(options, { kernel });
-    case "RMSProp":
-      return new RMSProp(options, { kernel });
-    case "SGDMomentum":
-      return new SGDMomentum(options, { kernel });
-  }
-}
+import {
+  type AdapterDescription,
+  algorithmOf,
+  type HostTensor,
+  type OptimizerUnderTest,
+} from "@a2s/conformance";
+import type { FloatDType, TensorRecord } from "@a2s/core";
+import { type Kernel, Optimizer } from "./optimizer.js";
 
 const inDtype = (dtype: FloatDType, values: ArrayLike<number>) =>
   dtype === "float64" ? Float64Array.from(values) : Float32Array.from(values);
 
 /**
- * The adapter description of this package for one kernel: float64 and float32, A2S and
- * the three baselines, diagnostics, and `stepRaw` for typed arrays of mixed dtypes.
+ * The adapter description of this package for one kernel: float64 and float32, any
+ * algorithm, and `stepRaw` for typed arrays of mixed dtypes.
  */
 export function typedAdapter(kernel: Kernel = "fused"): AdapterDescription {
   const raw = new WeakMap<OptimizerUnderTest, (grads: TensorRecord) => void>();
   return {
     name: `typed (${kernel})`,
     dtypes: ["float64", "float32"],
-    kinds: ["A2S", "Adam", "RMSProp", "SGDMomentum"],
-    create(kind, options, hostParams: Record<string, HostTensor>, dtype) {
-      const optimizer = make(kind, options, kernel);
-      const params: TensorRecord = Object.fromEntries(
+    create(description, hostParams: Record<string, HostTensor>, dtype, settings) {
+      const optimizer = new Optimizer(algorithmOf(description), { kernel, ...settings });
+      const params: Record<string, Float32Array | Float64Array> = Object.fromEntries(
         Object.entries(hostParams).map(([name, t]) => [name, inDtype(dtype, t.data)]),
       );
       const under: OptimizerUnderTest = {
@@ -53,15 +40,7 @@ export function typedAdapter(kernel: Kernel = "fused"): AdapterDescription {
           Object.fromEntries(Object.entries(params).map(([name, p]) => [name, Float64Array.from(p)])),
         save: () => optimizer.saveCheckpoint(),
         load: (bytes) => optimizer.loadCheckpoint(bytes),
-        ...(optimizer instanceof A2S
-          ? {
-              diagnostics() {
-                const d = optimizer.diagnostics;
-                if (d === undefined) throw new Error("no step taken yet");
-                return d;
-              },
-            }
-          : {}),
+        diagnostics: () => optimizer.diagnostics,
       };
       raw.set(under, (grads) => optimizer.update(params, grads));
       return under;

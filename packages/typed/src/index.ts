@@ -1,11 +1,12 @@
 export * from "@a2s/core";
-export { A2S } from "./a2s.js";
-export { Adam, RMSProp, SGDMomentum } from "./baselines.js";
+export { hostBackend } from "./host-backend.js";
 export {
-  HostOptimizer,
+  A2S,
+  Adam,
   type Kernel,
-  type KernelSettings,
-  type StepTensor,
-  type TensorRecord,
-} from "./host-optimizer.js";
+  Optimizer,
+  type OptimizerSettings,
+  RMSProp,
+  SGDMomentum,
+} from "./optimizer.js";
 export { typedArrayOps } from "./typed-ops.js";

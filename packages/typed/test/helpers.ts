@@ -1,9 +1,9 @@
 /** A small deterministic problem for the unit tests: gradients that depend on the parameters. */
-import { seededRandom } from "@a2s/conformance";
+import { mulberry32 } from "@a2s/random";
 import type { TensorRecord } from "../src/index.js";
 
 export function makeParams(dtype: "float32" | "float64", seed = 1): TensorRecord {
-  const r = seededRandom(seed);
+  const r = mulberry32(seed);
   const make = (n: number) => {
     const values = Array.from({ length: n }, () => 2 * r() - 1);
     return dtype === "float64" ? Float64Array.from(values) : Float32Array.from(values);
@@ -13,7 +13,7 @@ export function makeParams(dtype: "float32" | "float64", seed = 1): TensorRecord
 
 /** `g = p - 0.5 + noise(step)`, in the dtype of each parameter. */
 export function gradients(params: TensorRecord, step: number): TensorRecord {
-  const r = seededRandom(1000 + step);
+  const r = mulberry32(1000 + step);
   return Object.fromEntries(
     Object.entries(params).map(([name, p]) => {
       const g = p instanceof Float64Array ? new Float64Array(p.length) : new Float32Array(p.length);

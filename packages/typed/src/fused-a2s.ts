@@ -1,0 +1,176 @@
+/**
+ * A2S in two passes: the first over the gradients (clipping norm, curvature, finiteness),
+ * the second updating parameter, moments, buffer and previous gradient in one loop per
+ * tensor. Intermediates stay in float64 and are rounded once, when stored, in the
+ * operation order of core's transforms (the seed's), so float64 results equal the
+ * generic kernel's.
+ */
+import { blendWeightAt, type FloatArray, type FloatDType, optionValueAt, type PreparedStep } from "@a2s/core";
+import {
+  boundsOf,
+  clippedDifferenceSquares,
+  clipping,
+  type FusedKernel,
+  gradientSums,
+  keepBounds,
+  largestOf,
+  provablyFinite,
+  refuseResult,
+  roundTo,
+  scalar,
+} from "./fused-step.js";
+
+/** Per-group constants of one step. */
+interface GroupStep {
+  beta1: number;
+  oneMinusBeta1: number;
+  beta2: number;
+  oneMinusBeta2: number;
+  momentum: number;
+  epsilon: number;
+  weightDecay: number;
+  biasCorrection1: number;
+  biasCorrection2: number;
+  lrAdam: number;
+  lrSgd: number;
+}
+
+interface Blend {
+  c: number;
+  w: number;
+  oneMinusW: number;
+}
+
+/** One tensor's pass 2; with `write` false it only checks that every result is finite. */
+function applyA2S(
+  prepared: PreparedStep<FloatArray>,
+  k: number,
+  s: GroupStep,
+  b: Blend,
+  write: boolean,
+): void {
+  const { param: p, grad: g } = prepared.inputs[k] as { param: FloatArray; grad: FloatArray };
+  const own = prepared.state.slots[k] as Record<string, FloatArray>;
+  const m = own.m as FloatArray;
+  const v = own.v as FloatArray;
+  const buf = own.buf as FloatArray;
+  const prev = own.prev as FloatArray;
+  const { beta1, oneMinusBeta1, beta2, oneMinusBeta2, momentum, epsilon, weightDecay } = s;
+  const { biasCorrection1: bc1, biasCorrection2: bc2, lrAdam, lrSgd } = s;
+  const { c, w, oneMinusW } = b;
+  const dtype: FloatDType = p instanceof Float64Array ? "float64" : "float32";
+  for (let i = 0; i < p.length; i++) {
+    const gi = c * (g[i] as number);
+    const pi = p[i] as number;
+    const mi = beta1 * (m[i] as number) + oneMinusBeta1 * gi;
+    const vi = beta2 * (v[i] as number) + oneMinusBeta2 * (gi * gi);
+    let adam = (lrAdam * (mi / bc1)) / (Math.sqrt(vi / bc2) + epsilon);
+    const bi = momentum * (buf[i] as number) + gi;
+    let sgd = bi;
+    if (weightDecay !== 0) {
+      const decay = weightDecay * pi;
+      adam += lrAdam * decay;
+      sgd += decay;
+    }
+    const next = pi - (w * adam + oneMinusW * (lrSgd * sgd));
+    if (write) {
+      m[i] = mi;
+      v[i] = vi;
+      buf[i] = bi;
+      prev[i] = gi;
+      p[i] = next;
+    } else {
+      // m and prev are finite whenever the gradients are; the others may overflow.
+      if (!Number.isFinite(roundTo(dtype, vi))) refuseResult(prepared, k, "v", i, roundTo(dtype, vi));
+      if (!Number.isFinite(roundTo(dtype, bi))) refuseResult(prepared, k, "buf", i, roundTo(dtype, bi));
+      if (!Number.isFinite(roundTo(dtype, next))) refuseResult(prepared, k, "param", i, roundTo(dtype, next));
+    }
+  }
+}
+
+export const fusedA2S: FusedKernel = {
+  step(engine, prepared, reduce) {
+    const set = engine.algorithm.optionSet;
+    const { t } = prepared;
+    const clipNorm = set.values.clipNorm as number;
+    const curvatureK = set.values.curvatureK as number;
+    const groups = [...new Set(prepared.tensors.map((info) => info.group))];
+    const decays = groups.map((g) => optionValueAt(set, "weightDecay", g, t, "nonNegative"));
+    const withDecay = decays.some((d) => d > 0);
+
+    const sums = gradientSums(prepared, true, withDecay);
+    const { factor: c, norm } = clipping(clipNorm, sums.gradSquares, reduce);
+    const local = c === 1 ? sums.differenceSquares : clippedDifferenceSquares(prepared, c);
+    const differenceSquares = reduce(Float64Array.of(local))[0] as number;
+    const curvature = t === 1 ? 0 : Math.sqrt(differenceSquares);
+    const lrScale = curvatureK === 0 ? 1 : 1 / (1 + curvatureK * curvature);
+    const w = blendWeightAt(set, t);
+    const blend: Blend = { c, w, oneMinusW: 1 - w };
+
+    const byGroup = new Map<number, GroupStep>();
+    for (const g of groups) {
+      const beta1 = optionValueAt(set, "beta1", g, t, "unitInterval");
+      const beta2 = optionValueAt(set, "beta2", g, t, "unitInterval");
+      byGroup.set(g, {
+        beta1,
+        oneMinusBeta1: 1 - beta1,
+        beta2,
+        oneMinusBeta2: 1 - beta2,
+        momentum: optionValueAt(set, "momentum", g, t, "unitInterval"),
+        epsilon: optionValueAt(set, "epsilon", g, t, "epsilon"),
+        weightDecay: optionValueAt(set, "weightDecay", g, t, "nonNegative"),
+        biasCorrection1: 1 - beta1 ** t,
+        biasCorrection2: 1 - beta2 ** t,
+        lrAdam: optionValueAt(set, "lrAdam", g, t, "nonNegative") * lrScale,
+        lrSgd: optionValueAt(set, "lrSgd", g, t, "nonNegative") * lrScale,
+      });
+    }
+    const top = {
+      lrAdam: optionValueAt(set, "lrAdam", 0, t, "nonNegative") * lrScale,
+      lrSgd: optionValueAt(set, "lrSgd", 0, t, "nonNegative") * lrScale,
+    };
+
+    // Bounds of this step's results (see fused-step.ts).
+    const steps = [...byGroup.values()];
+    const max = (f: (s: GroupStep) => number) => Math.max(...steps.map(f));
+    const min = (f: (s: GroupStep) => number) => Math.min(...steps.map(f));
+    const g2 = c * c * sums.gradSquares;
+    const gradBound = Math.sqrt(g2);
+    const before = boundsOf(prepared);
+    const after = {
+      m: Math.max(before.m, gradBound),
+      v: Math.max(before.v, g2),
+      buf: max((s) => s.momentum) * before.buf + gradBound,
+    };
+    const adamBound = after.m / min((s) => s.biasCorrection1) / min((s) => s.epsilon);
+    const paramBound = withDecay ? Math.sqrt(sums.paramSquares) : 0;
+    const decay = max((s) => s.weightDecay) * paramBound;
+    const change =
+      w * max((s) => s.lrAdam) * (adamBound + decay) + (1 - w) * max((s) => s.lrSgd) * (after.buf + decay);
+    const safe = provablyFinite(largestOf(prepared), {
+      state: [after.v, after.buf],
+      intermediates: [adamBound, after.v / min((s) => s.biasCorrection2), decay],
+      param: withDecay ? paramBound + change : change,
+      paramIsAbsolute: withDecay,
+    });
+    // Writes only once every result is known finite: checked by bounds, or else by a pass that writes nothing.
+    for (const write of safe ? [true] : [false, true]) {
+      prepared.tensors.forEach((info, k) => {
+        applyA2S(prepared, k, byGroup.get(info.group) as GroupStep, blend, write);
+      });
+    }
+    keepBounds(prepared, after);
+
+    const published = new Map<string, FloatArray>([
+      ["clipFactor", scalar(c)],
+      ["curvature", scalar(curvature)],
+      ["lrScale", scalar(lrScale)],
+      ["w", scalar(w)],
+      ["oneMinusW", scalar(1 - w)],
+      ["lrAdam", scalar(top.lrAdam)],
+      ["lrSgd", scalar(top.lrSgd)],
+    ]);
+    if (norm !== undefined) published.set("gradientNorm", scalar(norm));
+    return published;
+  },
+};

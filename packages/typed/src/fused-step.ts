@@ -1,0 +1,239 @@
+/**
+ * What the fused kernels share: the first pass over the gradients (clipping norm,
+ * curvature sums, finiteness), the step's clipping, and the guard that proves a step's
+ * results finite before the second pass writes anything.
+ *
+ * A fused kernel writes parameters and state in place, so it cannot undo a half-done
+ * step. It therefore writes only once the step is known to give finite values. The proof
+ * is cheap: from the first pass (sums of squares of gradients and, with weight decay,
+ * parameters) and from bounds on the state that the kernels carry from step to step
+ * (max |m|, max v, max |buf|), every result has a bound; when every bound is far below
+ * the largest float, the step is safe. Otherwise (extreme gradients or rates) a checking
+ * pass computes every result without writing and refuses the step if one is not finite.
+ */
+import {
+  type Engine,
+  type FloatArray,
+  type FloatDType,
+  firstNonFinite,
+  InvalidCallError,
+  NonFiniteGradientError,
+  NonFiniteResultError,
+  type PreparedStep,
+} from "@a2s/core";
+
+/** Runs one step in place and returns the values it publishes (diagnostics), by name. */
+export interface FusedKernel {
+  step(
+    engine: Engine<FloatArray>,
+    prepared: PreparedStep<FloatArray>,
+    reduce: HostReduce,
+  ): Map<string, FloatArray>;
+}
+
+/** The engine's global sums, synchronously. */
+export type HostReduce = (partials: Float64Array) => Float64Array;
+
+/** Largest finite value of each dtype. */
+const LARGEST: Readonly<Record<FloatDType, number>> = {
+  float32: 3.4028234663852886e38,
+  float64: Number.MAX_VALUE,
+};
+
+/** Below this, intermediates computed in float64 cannot overflow. */
+const SAFE_INTERMEDIATE = 1e300;
+
+/** Largest finite value every tensor of the step can hold. */
+export function largestOf(prepared: PreparedStep<FloatArray>): number {
+  return prepared.dtypes.includes("float32") ? LARGEST.float32 : LARGEST.float64;
+}
+
+/** Sums of the first pass, over all tensors, each tensor's partial added in tensor order. */
+export interface GradientSums {
+  /** Σ g². */
+  readonly gradSquares: number;
+  /** Σ (g − prev)², when asked for. */
+  readonly differenceSquares: number;
+  /** Σ p², when asked for. */
+  readonly paramSquares: number;
+}
+
+/**
+ * The first pass: reads every gradient once (and `prev` or the parameter when asked).
+ * A NaN or ±Infinity makes Σg² non-finite; only then are the gradients searched for the
+ * culprit (a finite sum that overflows is no error: the generic path sees the same).
+ *
+ * @throws NonFiniteGradientError at the first non-finite gradient element.
+ */
+export function gradientSums(
+  prepared: PreparedStep<FloatArray>,
+  withDifference: boolean,
+  withParams: boolean,
+): GradientSums {
+  let gradSquares = 0;
+  let differenceSquares = 0;
+  let paramSquares = 0;
+  prepared.inputs.forEach(({ grad: g, param: p }, k) => {
+    let g2 = 0;
+    let d2 = 0;
+    let p2 = 0;
+    if (withDifference) {
+      const prev = prepared.state.slots[k]?.prev as FloatArray;
+      for (let i = 0; i < g.length; i++) {
+        const gi = g[i] as number;
+        const d = gi - (prev[i] as number);
+        g2 += gi * gi;
+        d2 += d * d;
+      }
+    } else {
+      for (let i = 0; i < g.length; i++) {
+        const gi = g[i] as number;
+        g2 += gi * gi;
+      }
+    }
+    if (withParams) {
+      for (let i = 0; i < p.length; i++) {
+        const pi = p[i] as number;
+        p2 += pi * pi;
+      }
+    }
+    gradSquares += g2;
+    differenceSquares += d2;
+    paramSquares += p2;
+  });
+  if (gradSquares - gradSquares !== 0) {
+    const bad = firstNonFinite(prepared.inputs.map((input) => input.grad));
+    if (bad !== undefined) {
+      throw new NonFiniteGradientError(
+        (prepared.tensors[bad.which] as { name: string }).name,
+        bad.index,
+        bad.value,
+      );
+    }
+  }
+  return { gradSquares, differenceSquares, paramSquares };
+}
+
+/** Σ (c·g − prev)², for a step whose clipping factor `c` is not 1. */
+export function clippedDifferenceSquares(prepared: PreparedStep<FloatArray>, c: number): number {
+  let total = 0;
+  prepared.inputs.forEach(({ grad: g }, k) => {
+    const prev = prepared.state.slots[k]?.prev as FloatArray;
+    let part = 0;
+    for (let i = 0; i < g.length; i++) {
+      const d = c * (g[i] as number) - (prev[i] as number);
+      part += d * d;
+    }
+    total += part;
+  });
+  return total;
+}
+
+/**
+ * The step's clipping, as `clipByGlobalNorm` computes it: the global norm of the
+ * gradients and the factor `clipNorm / max(norm, clipNorm)`; factor 1 and no reduction
+ * when clipping is off.
+ */
+export function clipping(
+  clipNorm: number,
+  gradSquares: number,
+  reduce: HostReduce,
+): { factor: number; norm: number | undefined } {
+  if (clipNorm === Number.POSITIVE_INFINITY) return { factor: 1, norm: undefined };
+  const norm = Math.sqrt(reduce(Float64Array.of(gradSquares))[0] as number);
+  return { factor: clipNorm / Math.max(norm, clipNorm), norm };
+}
+
+/** A reducer that refuses to wait: synchronous updates cannot wait for a promise. */
+export function synchronousReduce(engine: Engine<FloatArray>): HostReduce {
+  return (partials) => {
+    const totals = engine.reduceOnHost(partials);
+    if (totals instanceof Promise) {
+      totals.catch(() => undefined);
+      throw new InvalidCallError(
+        "update",
+        "the allReduce returned a promise; call updateAsync, which waits for it",
+      );
+    }
+    return totals;
+  };
+}
+
+/** Upper bounds on the magnitudes of a state's slots across all tensors. */
+export interface StateBounds {
+  /** max |m| */
+  m: number;
+  /** max v */
+  v: number;
+  /** max |buf| */
+  buf: number;
+}
+
+const boundsByState = new WeakMap<object, StateBounds>();
+
+function maxAbs(arrays: readonly (FloatArray | undefined)[]): number {
+  let max = 0;
+  for (const array of arrays) {
+    if (array === undefined) continue;
+    for (let i = 0; i < array.length; i++) max = Math.max(max, Math.abs(array[i] as number));
+  }
+  return max;
+}
+
+/** The bounds carried for this state; measured once when a state is first seen (new, loaded). */
+export function boundsOf(prepared: PreparedStep<FloatArray>): StateBounds {
+  let bounds = boundsByState.get(prepared.state);
+  if (bounds === undefined) {
+    const slots = prepared.state.slots;
+    bounds = {
+      m: maxAbs(slots.map((own) => own.m)),
+      v: maxAbs(slots.map((own) => own.v)),
+      buf: maxAbs(slots.map((own) => own.buf)),
+    };
+  }
+  return bounds;
+}
+
+/** Keeps the bounds of the state after a step (the state object is the same for every step until replaced). */
+export function keepBounds(prepared: PreparedStep<FloatArray>, bounds: StateBounds): void {
+  boundsByState.set(prepared.state, bounds);
+}
+
+/** Whether every bound leaves room: results certainly finite. */
+export function provablyFinite(
+  largest: number,
+  bounds: {
+    /** Bounds on new state values. */
+    state: readonly number[];
+    /** Bounds on float64 intermediates. */
+    intermediates: readonly number[];
+    /** Bound on |p| after the step (with weight decay), or on the step's change alone. */
+    param: number;
+    /** Whether `param` bounds the new parameter (true) or only the change (false). */
+    paramIsAbsolute: boolean;
+  },
+): boolean {
+  const half = largest / 2;
+  if (!bounds.state.every((b) => b <= half)) return false;
+  if (!bounds.intermediates.every((b) => b <= SAFE_INTERMEDIATE)) return false;
+  // A change below 2^100 rounds |p − δ| back to at most the largest float (whose ulp is
+  // 2^104 in float32 and far more in float64), whatever p is.
+  return bounds.paramIsAbsolute ? bounds.param <= half : bounds.param <= 2 ** 100;
+}
+
+/** Rounds `x` to the storage dtype, as storing it would. */
+export const roundTo = (dtype: FloatDType, x: number): number => (dtype === "float32" ? Math.fround(x) : x);
+
+/** Throws the error of a result that would not be finite. */
+export function refuseResult(
+  prepared: PreparedStep<FloatArray>,
+  tensor: number,
+  slot: string,
+  index: number,
+  value: number,
+): never {
+  throw new NonFiniteResultError((prepared.tensors[tensor] as { name: string }).name, slot, index, value);
+}
+
+/** Published values are one-element float64 arrays, as the engine keeps them. */
+export const scalar = (x: number): FloatArray => Float64Array.of(x);

@@ -1,0 +1,253 @@
+/**
+ * The optimizers of this package: any algorithm of `@a2s/core` over records of
+ * `Float32Array` / `Float64Array`, updated in place. The engine of `@a2s/core` does the
+ * bookkeeping; this file adds the typed-array idiom and the choice of kernel.
+ */
+import {
+  type A2SOptions,
+  type AdamOptions,
+  type Algorithm,
+  type AlgorithmDefinition,
+  a2s,
+  adam,
+  builtInAlgorithmOf,
+  dtypeOf,
+  Engine,
+  type EngineSettings,
+  type FloatArray,
+  InvalidCallError,
+  InvalidOptionError,
+  type PreparedStep,
+  pairTensors,
+  type RMSPropOptions,
+  rmsprop,
+  type SGDMomentumOptions,
+  type StepDiagnostics,
+  sgdMomentum,
+  TensorMismatchError,
+  type TensorRecord,
+} from "@a2s/core";
+import { fusedA2S } from "./fused-a2s.js";
+import { fusedAdam, fusedRMSProp, fusedSGDMomentum } from "./fused-baselines.js";
+import { type FusedKernel, synchronousReduce } from "./fused-step.js";
+import { hostBackend } from "./host-backend.js";
+
+/** `"fused"`: a hand-written loop per algorithm. `"generic"`: core's transforms over {@link typedArrayOps}. */
+export type Kernel = "fused" | "generic";
+
+/** How an optimizer runs (not what it computes). */
+export interface OptimizerSettings extends EngineSettings {
+  /**
+   * Defaults to `"fused"`, which runs a fused loop where this package has one for the
+   * algorithm (A2S and the baselines) and the generic kernel otherwise.
+   */
+  kernel?: Kernel;
+  /**
+   * Shape of each tensor, as recorded in checkpoints (default: one axis of the array's
+   * length, or the shape of a loaded checkpoint's tensor of that size).
+   */
+  shapes?: Readonly<Record<string, readonly number[]>>;
+}
+
+const FUSED_KERNELS = new Map<AlgorithmDefinition, FusedKernel>([
+  [a2s.definition, fusedA2S],
+  [adam.definition, fusedAdam],
+  [rmsprop.definition, fusedRMSProp],
+  [sgdMomentum.definition, fusedSGDMomentum],
+]);
+
+function checkSettings(settings: unknown): OptimizerSettings {
+  if (settings === undefined) return {};
+  if (typeof settings !== "object" || settings === null || Array.isArray(settings)) {
+    throw new InvalidOptionError("settings", settings, "an object");
+  }
+  const { kernel, shapes } = settings as OptimizerSettings;
+  if (kernel !== undefined && kernel !== "fused" && kernel !== "generic") {
+    throw new InvalidOptionError("kernel", kernel, '"fused" or "generic"');
+  }
+  if (shapes !== undefined) {
+    if (typeof shapes !== "object" || shapes === null)
+      throw new InvalidOptionError("shapes", shapes, "a record of shapes");
+    for (const [name, shape] of Object.entries(shapes)) {
+      if (!Array.isArray(shape) || shape.some((size) => !Number.isSafeInteger(size) || size < 0)) {
+        throw new InvalidOptionError(`shapes.${name}`, shape, "an array of integers >= 0");
+      }
+    }
+  }
+  return settings as OptimizerSettings;
+}
+
+/**
+ * An optimizer for any algorithm: `new Optimizer(a2s({ lrAdam: 1e-3 }))`. {@link A2S},
+ * {@link Adam}, {@link RMSProp} and {@link SGDMomentum} are this class with their
+ * algorithm built in.
+ */
+export class Optimizer {
+  readonly #engine: Engine<FloatArray>;
+  readonly #settings: OptimizerSettings;
+  #busy = false;
+
+  /**
+   * @throws InvalidOptionError an algorithm that is none, or bad settings.
+   */
+  constructor(algorithm: Algorithm, settings?: OptimizerSettings) {
+    this.#settings = checkSettings(settings);
+    this.#engine = new Engine(algorithm, hostBackend, { allReduce: this.#settings.allReduce });
+  }
+
+  /** A new optimizer of the built-in algorithm a checkpoint was saved by, holding its options and state. */
+  static fromCheckpoint(bytes: Uint8Array, settings?: OptimizerSettings): Optimizer {
+    const optimizer = new Optimizer(builtInAlgorithmOf(bytes), settings);
+    optimizer.loadCheckpoint(bytes);
+    return optimizer;
+  }
+
+  /** The algorithm's name, as checkpoints record it. */
+  get algorithm(): string {
+    return this.#engine.algorithm.name;
+  }
+  /** The resolved options (replaced by those of a loaded checkpoint). */
+  get options(): Readonly<Record<string, unknown>> {
+    return this.#engine.algorithm.options;
+  }
+  /** Steps taken so far. */
+  get t(): number {
+    return this.#engine.t;
+  }
+  /** The kernel that runs the steps: `"fused"` when asked for and this package has one for the algorithm. */
+  get kernel(): Kernel {
+    return this.#fused() === undefined ? "generic" : "fused";
+  }
+  /** What the last step did; undefined before the first step and after a load. */
+  get diagnostics(): StepDiagnostics | undefined {
+    return this.#engine.diagnostics();
+  }
+
+  #fused(): FusedKernel | undefined {
+    if (this.#settings.kernel === "generic") return undefined;
+    return FUSED_KERNELS.get(this.#engine.algorithm.definition);
+  }
+
+  #prepare(params: TensorRecord, grads: TensorRecord): PreparedStep<FloatArray> {
+    if (this.#busy) throw new InvalidCallError("update", "an updateAsync is still running; await it first");
+    const held = this.#engine.tensors;
+    const inputs = pairTensors(params, grads).map(({ name, param, grad }) => {
+      const given = this.#settings.shapes?.[name];
+      const heldShape = held?.find((info) => info.name === name && info.size === param.length)?.shape;
+      const shape = given ?? heldShape ?? [param.length];
+      if (given !== undefined && given.reduce((a, b) => a * b, 1) !== param.length) {
+        throw new TensorMismatchError(name, "length", `shape [${given}]`, param.length, "parameter");
+      }
+      return { name, shape, dtype: dtypeOf(param), param, grad };
+    });
+    return this.#engine.prepare(inputs);
+  }
+
+  /**
+   * One step: updates every array of `params` in place from `grads`. The first call fixes
+   * the tensor set (names, lengths, dtypes); later calls must match it. All or nothing.
+   *
+   * @throws TensorMismatchError a missing, extra, wrongly sized or wrongly typed tensor.
+   * @throws NonFiniteGradientError a NaN or ±Infinity in a gradient.
+   * @throws NonFiniteResultError a step whose results would not be finite.
+   * @throws InvalidOptionError a schedule that leaves its range at this step, or a group
+   * that takes no tensor (first step).
+   * @throws InvalidCallError an `allReduce` that returned a promise (use {@link updateAsync}).
+   */
+  update(params: TensorRecord, grads: TensorRecord): void {
+    const prepared = this.#prepare(params, grads);
+    const fused = this.#fused();
+    if (fused !== undefined) {
+      const published = fused.step(this.#engine, prepared, synchronousReduce(this.#engine));
+      this.#engine.commit(prepared, { published });
+      return;
+    }
+    const outcome = this.#engine.compute(prepared);
+    if (outcome instanceof Promise) {
+      outcome.catch(() => undefined);
+      throw new InvalidCallError(
+        "update",
+        "the allReduce returned a promise; call updateAsync, which waits for it",
+      );
+    }
+    this.#engine.commit(prepared, outcome);
+  }
+
+  /**
+   * {@link update} for an `allReduce` that returns a promise (sharded training in one
+   * thread); it runs the generic kernel then. The gradients are copied at the call; the
+   * parameters must not change until the promise settles, and no other call may run
+   * meanwhile.
+   */
+  async updateAsync(params: TensorRecord, grads: TensorRecord): Promise<void> {
+    if (this.#engine.allReduce === undefined) return this.update(params, grads);
+    const copies = pairTensors(params, grads).map(({ name, grad }) => [name, grad.slice()] as const);
+    const prepared = this.#prepare(params, Object.fromEntries(copies));
+    this.#busy = true;
+    try {
+      this.#engine.commit(prepared, await this.#engine.compute(prepared));
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** The state as bytes in the core checkpoint format, loadable by every adapter. */
+  saveCheckpoint(): Uint8Array {
+    if (this.#busy)
+      throw new InvalidCallError("saveCheckpoint", "an updateAsync is still running; await it first");
+    return this.#engine.save();
+  }
+
+  /**
+   * Replaces options, step count and state with those of a checkpoint, all or nothing.
+   * Parameters are not part of a checkpoint. If the optimizer already holds tensors, the
+   * checkpoint must hold the same names and lengths (its values are cast to their dtypes).
+   *
+   * @throws CheckpointError bytes that are damaged, of an unknown format version, of
+   * another algorithm, with other tensors, or with any stored value out of range.
+   */
+  loadCheckpoint(bytes: Uint8Array): void {
+    if (this.#busy)
+      throw new InvalidCallError("loadCheckpoint", "an updateAsync is still running; await it first");
+    this.#engine.load(bytes);
+  }
+}
+
+/**
+ * The A2S (AdaFusion) optimizer: Adam blended into SGD with momentum, both learning
+ * rates shrunk by the gradient-difference norm. State takes each tensor's dtype.
+ *
+ * @example
+ * const opt = new A2S({ lrAdam: 1e-3, lrSgd: 1e-2 });
+ * opt.update(params, grads); // params updated in place
+ */
+export class A2S extends Optimizer {
+  /** @throws InvalidOptionError an unknown option or a value out of range. */
+  constructor(options?: Partial<A2SOptions>, settings?: OptimizerSettings) {
+    super(a2s(options), settings);
+  }
+}
+
+/** Adam (AdamW with `weightDecay`; defaults: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-8). */
+export class Adam extends Optimizer {
+  /** @throws InvalidOptionError an unknown option or a value out of range. */
+  constructor(options?: Partial<AdamOptions>, settings?: OptimizerSettings) {
+    super(adam(options), settings);
+  }
+}
+
+/** RMSProp without momentum (defaults: learningRate 0.001, decay 0.9, epsilon 1e-8). */
+export class RMSProp extends Optimizer {
+  /** @throws InvalidOptionError an unknown option or a value out of range. */
+  constructor(options?: Partial<RMSPropOptions>, settings?: OptimizerSettings) {
+    super(rmsprop(options), settings);
+  }
+}
+
+/** SGD with momentum in the seed's form `buf = momentum·buf + g` (defaults: learningRate 0.01, momentum 0.9). */
+export class SGDMomentum extends Optimizer {
+  /** @throws InvalidOptionError an unknown option or a value out of range. */
+  constructor(options?: Partial<SGDMomentumOptions>, settings?: OptimizerSettings) {
+    super(sgdMomentum(options), settings);
+  }
+}
