@@ -74,7 +74,7 @@ async function trainOne(
         seen += batch.size;
         if (steps && run.diagnostics) {
           const d = await run.diagnostics();
-          if (d) {
+          if (d?.w !== undefined && d.lrScale !== undefined) {
             steps.w.push(d.w);
             steps.lrScale.push(d.lrScale);
           }

@@ -89,7 +89,7 @@ function applyA2S(
 }
 
 export const fusedA2S: FusedKernel = {
-  step(engine, prepared, reduce) {
+  *step(engine, prepared) {
     const set = engine.algorithm.optionSet;
     const { t } = prepared;
     const clipNorm = set.values.clipNorm as number;
@@ -99,9 +99,9 @@ export const fusedA2S: FusedKernel = {
     const withDecay = decays.some((d) => d > 0);
 
     const sums = gradientSums(prepared, true, withDecay);
-    const { factor: c, norm } = clipping(clipNorm, sums.gradSquares, reduce);
+    const { factor: c, norm } = yield* clipping(clipNorm, sums.gradSquares);
     const local = c === 1 ? sums.differenceSquares : clippedDifferenceSquares(prepared, c);
-    const differenceSquares = reduce(Float64Array.of(local))[0] as number;
+    const differenceSquares = (yield Float64Array.of(local))[0] as number;
     const curvature = t === 1 ? 0 : Math.sqrt(differenceSquares);
     const lrScale = curvatureK === 0 ? 1 : 1 / (1 + curvatureK * curvature);
     const w = blendWeightAt(set, t);

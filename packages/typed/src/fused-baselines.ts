@@ -44,7 +44,7 @@ interface Baseline<S> {
 
 function fused<S>(baseline: Baseline<S>): FusedKernel {
   return {
-    step(engine, prepared, reduce) {
+    *step(engine, prepared) {
       const set = engine.algorithm.optionSet;
       const { t } = prepared;
       const groups = [...new Set(prepared.tensors.map((info) => info.group))];
@@ -52,7 +52,7 @@ function fused<S>(baseline: Baseline<S>): FusedKernel {
       const steps = [...byGroup.values()];
       const withDecay = steps.some((s) => s.weightDecay > 0);
       const sums = gradientSums(prepared, false, withDecay);
-      const { factor: c, norm } = clipping(set.values.clipNorm as number, sums.gradSquares, reduce);
+      const { factor: c, norm } = yield* clipping(set.values.clipNorm as number, sums.gradSquares);
 
       const gradBound = c * Math.sqrt(sums.gradSquares);
       const {

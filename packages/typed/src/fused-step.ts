@@ -16,23 +16,46 @@ import {
   type FloatArray,
   type FloatDType,
   firstNonFinite,
-  InvalidCallError,
   NonFiniteGradientError,
   NonFiniteResultError,
   type PreparedStep,
 } from "@a2s/core";
 
-/** Runs one step in place and returns the values it publishes (diagnostics), by name. */
+/**
+ * Runs one step in place and returns the values it publishes (diagnostics), by name.
+ * A generator: it yields each set of partial sums it needs summed across shards and is
+ * resumed with the global sums, so one kernel serves synchronous and asynchronous
+ * `allReduce`s (see {@link runFused}).
+ */
 export interface FusedKernel {
-  step(
-    engine: Engine<FloatArray>,
-    prepared: PreparedStep<FloatArray>,
-    reduce: HostReduce,
-  ): Map<string, FloatArray>;
+  step(engine: Engine<FloatArray>, prepared: PreparedStep<FloatArray>): FusedStep;
 }
 
-/** The engine's global sums, synchronously. */
-export type HostReduce = (partials: Float64Array) => Float64Array;
+export type FusedStep = Generator<Float64Array, Map<string, FloatArray>, Float64Array>;
+
+/** Drives a fused step, asking the engine for each global sum; a promise only when the allReduce returns one. */
+export function runFused(
+  engine: Engine<FloatArray>,
+  step: FusedStep,
+): Map<string, FloatArray> | Promise<Map<string, FloatArray>> {
+  let next = step.next();
+  while (!next.done) {
+    const totals = engine.reduceOnHost(next.value);
+    if (totals instanceof Promise) return finishAsync(engine, step, totals);
+    next = step.next(totals);
+  }
+  return next.value;
+}
+
+async function finishAsync(
+  engine: Engine<FloatArray>,
+  step: FusedStep,
+  pending: Promise<Float64Array>,
+): Promise<Map<string, FloatArray>> {
+  let next = step.next(await pending);
+  while (!next.done) next = step.next(await engine.reduceOnHost(next.value));
+  return next.value;
+}
 
 /** Largest finite value of each dtype. */
 const LARGEST: Readonly<Record<FloatDType, number>> = {
@@ -134,29 +157,13 @@ export function clippedDifferenceSquares(prepared: PreparedStep<FloatArray>, c: 
  * gradients and the factor `clipNorm / max(norm, clipNorm)`; factor 1 and no reduction
  * when clipping is off.
  */
-export function clipping(
+export function* clipping(
   clipNorm: number,
   gradSquares: number,
-  reduce: HostReduce,
-): { factor: number; norm: number | undefined } {
+): Generator<Float64Array, { factor: number; norm: number | undefined }, Float64Array> {
   if (clipNorm === Number.POSITIVE_INFINITY) return { factor: 1, norm: undefined };
-  const norm = Math.sqrt(reduce(Float64Array.of(gradSquares))[0] as number);
+  const norm = Math.sqrt((yield Float64Array.of(gradSquares))[0] as number);
   return { factor: clipNorm / Math.max(norm, clipNorm), norm };
-}
-
-/** A reducer that refuses to wait: synchronous updates cannot wait for a promise. */
-export function synchronousReduce(engine: Engine<FloatArray>): HostReduce {
-  return (partials) => {
-    const totals = engine.reduceOnHost(partials);
-    if (totals instanceof Promise) {
-      totals.catch(() => undefined);
-      throw new InvalidCallError(
-        "update",
-        "the allReduce returned a promise; call updateAsync, which waits for it",
-      );
-    }
-    return totals;
-  };
 }
 
 /** Upper bounds on the magnitudes of a state's slots across all tensors. */

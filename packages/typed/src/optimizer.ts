@@ -23,13 +23,14 @@ import {
   rmsprop,
   type SGDMomentumOptions,
   type StepDiagnostics,
+  type StepOutcome,
   sgdMomentum,
   TensorMismatchError,
   type TensorRecord,
 } from "@a2s/core";
 import { fusedA2S } from "./fused-a2s.js";
 import { fusedAdam, fusedRMSProp, fusedSGDMomentum } from "./fused-baselines.js";
-import { type FusedKernel, synchronousReduce } from "./fused-step.js";
+import { type FusedKernel, runFused } from "./fused-step.js";
 import { hostBackend } from "./host-backend.js";
 
 /** `"fused"`: a hand-written loop per algorithm. `"generic"`: core's transforms over {@link typedArrayOps}. */
@@ -156,28 +157,21 @@ export class Optimizer {
    */
   update(params: TensorRecord, grads: TensorRecord): void {
     const prepared = this.#prepare(params, grads);
-    const fused = this.#fused();
-    if (fused !== undefined) {
-      const published = fused.step(this.#engine, prepared, synchronousReduce(this.#engine));
-      this.#engine.commit(prepared, { published });
-      return;
-    }
-    const outcome = this.#engine.compute(prepared);
-    if (outcome instanceof Promise) {
-      outcome.catch(() => undefined);
+    const result = this.#compute(prepared);
+    if (result instanceof Promise) {
+      result.catch(() => undefined);
       throw new InvalidCallError(
         "update",
         "the allReduce returned a promise; call updateAsync, which waits for it",
       );
     }
-    this.#engine.commit(prepared, outcome);
+    this.#engine.commit(prepared, result);
   }
 
   /**
    * {@link update} for an `allReduce` that returns a promise (sharded training in one
-   * thread); it runs the generic kernel then. The gradients are copied at the call; the
-   * parameters must not change until the promise settles, and no other call may run
-   * meanwhile.
+   * thread). The gradients are copied at the call; the parameters must not change until
+   * the promise settles, and no other call may run meanwhile.
    */
   async updateAsync(params: TensorRecord, grads: TensorRecord): Promise<void> {
     if (this.#engine.allReduce === undefined) return this.update(params, grads);
@@ -185,10 +179,18 @@ export class Optimizer {
     const prepared = this.#prepare(params, Object.fromEntries(copies));
     this.#busy = true;
     try {
-      this.#engine.commit(prepared, await this.#engine.compute(prepared));
+      this.#engine.commit(prepared, await this.#compute(prepared));
     } finally {
       this.#busy = false;
     }
+  }
+
+  /** The step by the fused kernel (which writes in place) or the generic one. */
+  #compute(prepared: PreparedStep<FloatArray>): StepOutcome<FloatArray> | Promise<StepOutcome<FloatArray>> {
+    const fused = this.#fused();
+    if (fused === undefined) return this.#engine.compute(prepared);
+    const published = runFused(this.#engine, fused.step(this.#engine, prepared));
+    return published instanceof Promise ? published.then((p) => ({ published: p })) : { published };
   }
 
   /** The state as bytes in the core checkpoint format, loadable by every adapter. */
