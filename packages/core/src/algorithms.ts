@@ -25,6 +25,7 @@ import {
   type Transform,
 } from "./transform.js";
 import {
+  addBlendedWeightDecay,
   addDecayedWeights,
   blendWeight,
   clipByGlobalNorm,
@@ -172,10 +173,10 @@ export const A2S_OPTION_SPECS: OptionSpecs = Object.freeze({
 });
 
 /**
- * A2S (AdaFusion): clipping, the curvature scale, then the blend of an Adam branch and a
- * momentum branch, each with decoupled weight decay and its own learning rate (applied
- * in the seed's order of operations). At `w = 1` it is {@link adam} at the scaled rate,
- * at `w = 0` {@link sgdMomentum}.
+ * A2S (AdaFusion): clipping, the curvature scale, the blend of an Adam branch and a
+ * momentum branch, each with its own learning rate (applied in the seed's order of
+ * operations), then decoupled weight decay on the blended rate. At `w = 1` it is
+ * {@link adam} at the scaled rate, at `w = 0` {@link sgdMomentum}.
  */
 export const a2s: AlgorithmFactory<Partial<A2SOptions>> = defineAlgorithm({
   name: "A2S",
@@ -206,10 +207,8 @@ export const a2s: AlgorithmFactory<Partial<A2SOptions>> = defineAlgorithm({
       clipByGlobalNorm(),
       scaleByCurvature(),
       blendWeight(),
-      blend(
-        chain(scaleByAdam({ rate: "lrAdam" }), addDecayedWeights({ rate: "lrAdam" })),
-        chain(trace(), addDecayedWeights(), scaleByLearningRate("lrSgd")),
-      ),
+      blend(scaleByAdam({ rate: "lrAdam" }), chain(trace(), scaleByLearningRate("lrSgd"))),
+      addBlendedWeightDecay(),
     ),
 });
 

@@ -120,6 +120,7 @@ export {
   type TransformState,
 } from "./transform.js";
 export {
+  addBlendedWeightDecay,
   addDecayedWeights,
   blendWeight,
   blendWeightAt,

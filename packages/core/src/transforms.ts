@@ -296,6 +296,38 @@ export function addDecayedWeights(options: RateOption = {}): Transform {
 }
 
 /**
+ * A2S's decoupled weight decay, after the blend (option `weightDecay`):
+ * `u + weightDecay·(w·lrAdamEff + (1 − w)·lrSgdEff)·p`, with `p` the parameter before the
+ * step and the rates this step's scheduled, curvature-scaled ones (AdamW's form on the
+ * blended rate). Kept out of the branches so that the Adam branch's step is Adam's alone.
+ */
+export function addBlendedWeightDecay(): Transform {
+  return {
+    name: "addBlendedWeightDecay",
+    update(io, updates) {
+      const { ops } = io;
+      const decays = updates.map((_, i) => numberOption(io, "weightDecay", i));
+      if (decays.every((decay) => decay === 0)) return { updates };
+      const w = io.value("w");
+      const oneMinusW = io.value("oneMinusW");
+      if (w === undefined || oneMinusW === undefined) {
+        throw new InvalidCallError("addBlendedWeightDecay", "no blend weight w was published before it");
+      }
+      const lrAdam = effectiveRate(io, "lrAdam");
+      const lrSgd = effectiveRate(io, "lrSgd");
+      return {
+        updates: updates.map((u, i) => {
+          const decay = decays[i] as number;
+          if (decay === 0) return u;
+          const rate = ops.add(ops.mul(w, lrAdam(i)), ops.mul(oneMinusW, lrSgd(i)));
+          return ops.add(u, ops.mul(ops.mul(io.constant(decay), rate), io.params[i] as typeof u));
+        }),
+      };
+    },
+  };
+}
+
+/**
  * Multiplies the updates by the learning rate of option `option` (a number or a
  * schedule, per group) at this step, times `lrScale` when a transform before it
  * published one. Publishes the top-level effective rate under the option's name.

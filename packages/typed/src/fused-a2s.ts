@@ -58,21 +58,19 @@ function applyA2S(
   const { beta1, oneMinusBeta1, beta2, oneMinusBeta2, momentum, epsilon, weightDecay } = s;
   const { biasCorrection1: bc1, biasCorrection2: bc2, lrAdam, lrSgd } = s;
   const { c, w, oneMinusW } = b;
+  // Weight decay on the blended rate, as core's addBlendedWeightDecay: (wd·(w·lrA + (1 − w)·lrS))·p.
+  const decayRate = weightDecay === 0 ? 0 : weightDecay * (w * lrAdam + oneMinusW * lrSgd);
   const dtype: FloatDType = p instanceof Float64Array ? "float64" : "float32";
   for (let i = 0; i < p.length; i++) {
     const gi = c * (g[i] as number);
     const pi = p[i] as number;
     const mi = beta1 * (m[i] as number) + oneMinusBeta1 * gi;
     const vi = beta2 * (v[i] as number) + oneMinusBeta2 * (gi * gi);
-    let adam = (lrAdam * (mi / bc1)) / (Math.sqrt(vi / bc2) + epsilon);
+    const adam = (lrAdam * (mi / bc1)) / (Math.sqrt(vi / bc2) + epsilon);
     const bi = momentum * (buf[i] as number) + gi;
-    let sgd = bi;
-    if (weightDecay !== 0) {
-      const decay = weightDecay * pi;
-      adam += lrAdam * decay;
-      sgd += decay;
-    }
-    const next = pi - (w * adam + oneMinusW * (lrSgd * sgd));
+    let delta = w * adam + oneMinusW * (lrSgd * bi);
+    if (decayRate !== 0) delta += decayRate * pi;
+    const next = pi - delta;
     if (write) {
       m[i] = mi;
       v[i] = vi;
@@ -144,9 +142,8 @@ export const fusedA2S: FusedKernel = {
     };
     const adamBound = after.m / min((s) => s.biasCorrection1) / min((s) => s.epsilon);
     const paramBound = withDecay ? Math.sqrt(sums.paramSquares) : 0;
-    const decay = max((s) => s.weightDecay) * paramBound;
-    const change =
-      w * max((s) => s.lrAdam) * (adamBound + decay) + (1 - w) * max((s) => s.lrSgd) * (after.buf + decay);
+    const decay = max((s) => s.weightDecay * (w * s.lrAdam + (1 - w) * s.lrSgd)) * paramBound;
+    const change = w * max((s) => s.lrAdam) * adamBound + (1 - w) * max((s) => s.lrSgd) * after.buf + decay;
     const safe = provablyFinite(largestOf(prepared), {
       state: [after.v, after.buf],
       intermediates: [adamBound, after.v / min((s) => s.biasCorrection2), decay],
