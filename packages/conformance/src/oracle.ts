@@ -137,13 +137,16 @@ function clip(grads: Vectors, clipNorm: number): { grads: Vectors; factor: numbe
 /** The seed's A2S defaults, restated here on purpose, and the additions off. */
 export const ORACLE_A2S_DEFAULTS = {
   lrAdam: 0.001 as OracleRate,
-  lrSgd: 0.01 as OracleRate,
+  lrSgd: 0.01 as OracleRate | "auto",
   beta1: 0.9,
   beta2: 0.999,
   momentum: 0.9,
   curvatureK: 0.05,
-  switchIter: 1500,
+  switchIter: 1500 as number | "auto",
   blendIters: 3000,
+  switchMinSteps: 1000,
+  switchWindow: 500,
+  switchTolerance: 0.1,
   epsilon: 1e-8,
   weightDecay: 0,
   clipNorm: Number.POSITIVE_INFINITY,
@@ -160,6 +163,8 @@ export class OracleA2S implements Oracle {
   v: Vectors = {};
   buf: Vectors = {};
   prev: Vectors | undefined;
+  /** The automatic switch's state: the step it fired at (0: not yet), the average of γ and its last snapshot, the frozen estimate. */
+  auto = { switchedAt: 0, gammaEma: 0, gammaReference: 0, sgdEstimate: 0 };
 
   constructor(options: Partial<OracleA2SOptions> = {}) {
     this.o = { ...ORACLE_A2S_DEFAULTS, ...options };
@@ -182,14 +187,22 @@ export class OracleA2S implements Oracle {
     }
     this.prev = copy(grads);
     const lrScale = 1 / (1 + o.curvatureK * curvature);
-    const w =
-      o.blend === undefined ? oracleBlendWeight(t, o.switchIter, o.blendIters) : oracleSchedule(o.blend, t);
+    const auto = o.switchIter === "auto";
+    let w: number;
+    if (auto) w = this.auto.switchedAt === 0 ? 1 : oracleBlendWeight(t, this.auto.switchedAt, o.blendIters);
+    else if (o.blend === undefined) w = oracleBlendWeight(t, o.switchIter as number, o.blendIters);
+    else w = oracleSchedule(o.blend, t);
+    // SWATS's estimate from Adam's step before the curvature scale: Σ p² and Σ −p·g.
+    let pp = 0;
+    let pg = 0;
+    const sgdRate = (rate: OracleRate | "auto") =>
+      rate === "auto" ? this.auto.sgdEstimate * (1 - o.momentum) : oracleSchedule(rate, t);
     for (const name of Object.keys(params)) {
       const p = params[name] as number[];
       const g = grads[name] as number[];
       const own = optionsFor(o, o.groups, name);
       const lrAdamEff = oracleSchedule(own.lrAdam, t) * lrScale;
-      const lrSgdEff = oracleSchedule(own.lrSgd, t) * lrScale;
+      const lrSgdEff = sgdRate(own.lrSgd) * lrScale;
       this.m[name] ??= zeros(p.length);
       this.v[name] ??= zeros(p.length);
       this.buf[name] ??= zeros(p.length);
@@ -204,20 +217,50 @@ export class OracleA2S implements Oracle {
         const mHat = (m[i] as number) / (1 - own.beta1 ** t);
         const vHat = (v[i] as number) / (1 - own.beta2 ** t);
         const adamStep = (lrAdamEff * mHat) / (Math.sqrt(vHat) + own.epsilon);
+        const unscaled = adamStep / lrScale;
+        pp += unscaled * unscaled;
+        pg += unscaled * gi;
         buf[i] = own.momentum * (buf[i] as number) + gi;
         const sgdStep = lrSgdEff * (buf[i] as number);
         const decay = own.weightDecay * (w * lrAdamEff + (1 - w) * lrSgdEff) * pi;
         p[i] = pi - (w * adamStep + (1 - w) * sgdStep + decay);
       }
     }
-    return {
+    const expected: ExpectedDiagnostics = {
       t,
       w,
       curvature,
       lrScale,
       clipFactor: factor,
       lrAdam: oracleSchedule(o.lrAdam, t) * lrScale,
-      lrSgd: oracleSchedule(o.lrSgd, t) * lrScale,
+      lrSgd: sgdRate(o.lrSgd) * lrScale,
+    };
+    if (!auto) return expected;
+    // The rule: a bias-corrected average Λ of γ = p·p / (−p·g); every switchWindow steps
+    // Λ is compared with its previous snapshot; after switchMinSteps, agreement within
+    // switchTolerance (relative) fires the switch at this step, freezing Λ.
+    const a = this.auto;
+    const aligned = pg > 0;
+    const gamma = aligned ? pp / pg : 0;
+    if (aligned) a.gammaEma = o.beta2 * a.gammaEma + (1 - o.beta2) * gamma;
+    const average = a.gammaEma / (1 - o.beta2 ** t);
+    if (t % o.switchWindow === 0) {
+      const settled =
+        a.gammaReference > 0 &&
+        average > 0 &&
+        Math.abs(average - a.gammaReference) < o.switchTolerance * average;
+      if (t >= o.switchMinSteps && settled && a.switchedAt === 0) {
+        a.switchedAt = t;
+        a.sgdEstimate = average;
+      }
+      a.gammaReference = average;
+    }
+    return {
+      ...expected,
+      switchedAt: a.switchedAt,
+      sgdEstimate: a.sgdEstimate,
+      gamma,
+      gammaAverage: average,
     };
   }
 }

@@ -50,6 +50,19 @@ export const STATE_SUBJECTS: Readonly<Record<string, OptimizerDescription>> = {
       groups: [{ tensors: /^b$/, weightDecay: 0, lrAdam: 0.005 }],
     },
   },
+  /** Fires at step 15, after the save at 12: the resumed run must switch at the same step. */
+  "A2S (automatic switch)": {
+    algorithm: a2s,
+    options: {
+      switchIter: "auto",
+      lrSgd: "auto",
+      switchMinSteps: 15,
+      switchWindow: 5,
+      switchTolerance: 0.2,
+      blendIters: 5,
+      lrAdam: 0.02,
+    },
+  },
   NormalizedMomentum: { algorithm: outsideAlgorithm, options: { learningRate: 0.3, halveAfter: 15 } },
 };
 

@@ -27,6 +27,7 @@ import {
 import {
   addBlendedWeightDecay,
   addDecayedWeights,
+  autoSwitchBlend,
   blendWeight,
   clipByGlobalNorm,
   scaleByAdam,
@@ -123,7 +124,10 @@ const EPSILON = group({ default: 1e-8, rule: "epsilon" });
 export interface A2SGroupOptions {
   /** Learning rate of the Adam component: a number or a schedule. */
   lrAdam: Scheduled;
-  /** Learning rate of the SGD-with-momentum component: a number or a schedule. */
+  /**
+   * Learning rate of the SGD-with-momentum component: a number or a schedule, or
+   * `"auto"` (with `switchIter: "auto"`) for the rate estimated at the switch.
+   */
   lrSgd: Scheduled;
   beta1: number;
   beta2: number;
@@ -139,12 +143,21 @@ export interface A2SOptions extends A2SGroupOptions {
   curvatureK: number;
   /** Global-norm clipping threshold; `Infinity` (the default) never clips. */
   clipNorm: number;
-  /** Last pure-Adam step (`w = 1` while `t <= switchIter`); `Infinity` never switches. */
-  switchIter: number;
+  /**
+   * Last pure-Adam step (`w = 1` while `t <= switchIter`); `Infinity` never switches;
+   * `"auto"` lets A2S decide from data (see `autoSwitchBlend`).
+   */
+  switchIter: number | "auto";
   /** Steps over which `w` falls linearly from 1 to 0; 0 is a hard switch. */
   blendIters: number;
   /** The blend weight `w` as a number or schedule, instead of `switchIter` / `blendIters`. */
   blend: Scheduled;
+  /** With `switchIter: "auto"`: the fewest Adam steps before the switch may fire. */
+  switchMinSteps: number;
+  /** With `switchIter: "auto"`: steps between two comparisons of the SGD-rate estimate. */
+  switchWindow: number;
+  /** With `switchIter: "auto"`: how close (relatively) two comparisons must be for the estimate to count as settled. */
+  switchTolerance: number;
   /**
    * Depth of the seed's gradient-variance window. The seed computes that variance and
    * never uses it, so A2S keeps no gradient history; the option is checked and saved so
@@ -158,7 +171,7 @@ export interface A2SOptions extends A2SGroupOptions {
 /** The seed's defaults, and the additions off. */
 export const A2S_OPTION_SPECS: OptionSpecs = Object.freeze({
   lrAdam: LEARNING_RATE(0.001),
-  lrSgd: LEARNING_RATE(0.01),
+  lrSgd: group({ default: 0.01, rule: "nonNegative", schedulable: true, auto: true }),
   beta1: BETA1,
   beta2: BETA2,
   momentum: group({ default: 0.9, rule: "unitInterval" }),
@@ -166,9 +179,12 @@ export const A2S_OPTION_SPECS: OptionSpecs = Object.freeze({
   weightDecay: WEIGHT_DECAY,
   curvatureK: global({ default: 0.05, rule: "nonNegative" }),
   clipNorm: CLIP_NORM,
-  switchIter: global({ default: 1500, rule: "countOrInfinity" }),
+  switchIter: global({ default: 1500, rule: "countOrInfinity", auto: true }),
   blendIters: global({ default: 3000, rule: "count" }),
   blend: global({ default: undefined, rule: "fraction", schedulable: true }),
+  switchMinSteps: global({ default: 1000, rule: "count" }),
+  switchWindow: global({ default: 500, rule: "positiveCount" }),
+  switchTolerance: global({ default: 0.1, rule: "positive" }),
   windowSize: global({ default: 10, rule: "positiveCount" }),
 });
 
@@ -201,15 +217,29 @@ export const a2s: AlgorithmFactory<Partial<A2SOptions>> = defineAlgorithm({
         "given without switchIter and blendIters (blend replaces their ramp)",
       );
     }
+    const autoRates = [
+      given.lrSgd,
+      ...((given.groups as { lrSgd?: unknown }[] | undefined) ?? []).map((g) => g.lrSgd),
+    ];
+    if (autoRates.includes("auto") && given.switchIter !== "auto") {
+      throw new InvalidOptionError(
+        "lrSgd",
+        "auto",
+        'a rate unless switchIter is "auto" (the estimate is made by the automatic switch)',
+      );
+    }
   },
-  build: () =>
-    chain(
+  build(options) {
+    const adamBranch = scaleByAdam({ rate: "lrAdam" });
+    const sgdBranch = chain(trace(), scaleByLearningRate("lrSgd"));
+    const auto = options.values.switchIter === "auto";
+    return chain(
       clipByGlobalNorm(),
       scaleByCurvature(),
-      blendWeight(),
-      blend(scaleByAdam({ rate: "lrAdam" }), chain(trace(), scaleByLearningRate("lrSgd"))),
+      ...(auto ? [autoSwitchBlend(adamBranch, sgdBranch)] : [blendWeight(), blend(adamBranch, sgdBranch)]),
       addBlendedWeightDecay(),
-    ),
+    );
+  },
 });
 
 export interface AdamGroupOptions {

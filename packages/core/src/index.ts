@@ -122,6 +122,7 @@ export {
 export {
   addBlendedWeightDecay,
   addDecayedWeights,
+  autoSwitchBlend,
   blendWeight,
   blendWeightAt,
   clipByGlobalNorm,

@@ -173,7 +173,10 @@ function effectiveRate<T>(io: StepIO<T>, option: string): (tensor: number) => T 
     if (value === undefined) {
       const path = optionPath(io, option, tensor);
       const given = io.option(option, tensor);
-      const lr = io.host(option, tensor, (t) => valueAt(path, given, t, "nonNegative"));
+      const lr =
+        given === "auto"
+          ? autoRate(io, option)
+          : io.host(option, tensor, (t) => valueAt(path, given, t, "nonNegative"));
       value = scale === undefined ? lr : ops.mul(lr, scale);
       byGroup.set(group, value);
     }
@@ -181,6 +184,18 @@ function effectiveRate<T>(io: StepIO<T>, option: string): (tensor: number) => T 
   };
   io.publish(option, rate(undefined));
   return rate;
+}
+
+/** A rate set to `"auto"`: the value a transform before it published under `<option>.auto`. */
+function autoRate<T>(io: StepIO<T>, option: string): T {
+  const value = io.value(`${option}.auto`);
+  if (value === undefined) {
+    throw new InvalidCallError(
+      "transform",
+      `option ${option} is "auto" but no transform before it estimates it`,
+    );
+  }
+  return value;
 }
 
 /**
@@ -290,6 +305,128 @@ export function addDecayedWeights(options: RateOption = {}): Transform {
           const decayed = ops.mul(io.constant(decay), io.params[i] as typeof u);
           return ops.add(u, rate === undefined ? decayed : ops.mul(rate(i), decayed));
         }),
+      };
+    },
+  };
+}
+
+/**
+ * The automatic switch (option `switchIter: "auto"`): A2S decides from data when to leave
+ * Adam. In the Adam phase it estimates, as SWATS does, the SGD learning rate whose step
+ * projected on Adam's step `p` equals `p`: `γ = p·p / (−p·g)` over all tensors together,
+ * with `p` Adam's step before the curvature scale. It keeps a bias-corrected moving
+ * average `Λ` of `γ` (decay `beta2`), and every `switchWindow` steps compares `Λ` with
+ * its value one window earlier: once `t ≥ switchMinSteps` and the two agree within the
+ * relative tolerance `switchTolerance`, the estimate has settled and the switch fires at
+ * this step `k`. From then on `w` follows the fixed ramp from `switchIter = k` over
+ * `blendIters`, and with `lrSgd: "auto"` the SGD rate is `Λ·(1 − momentum)`: SWATS's SGD
+ * takes `(1 − β1)·Λ·v` with `v = β1·v + g`, A2S's takes `lrSgd·buf` with
+ * `buf = momentum·buf + g`, and both reach the step `Λ·g` for a steady gradient, which
+ * gives `lrSgd = (1 − momentum)·Λ` (SWATS's own form when `momentum = β1`).
+ *
+ * Everything is computed with the backend's ops (on the device, in the graph: no
+ * read-back); the decision and the estimate are per-optimizer scalars, so checkpoints
+ * carry them and a resumed run switches at the same step. Publishes `w`, `oneMinusW`,
+ * `switchedAt` (0 until it fires), `sgdEstimate` (the frozen `Λ`, 0 until it fires),
+ * `gamma` and `gammaAverage` (this step's `γ` and `Λ`).
+ */
+export function autoSwitchBlend(adamBranch: Transform, sgdBranch: Transform): Transform {
+  return {
+    name: `autoSwitchBlend(${adamBranch.name}, ${sgdBranch.name})`,
+    children: [adamBranch, sgdBranch],
+    scalars: {
+      switchedAt: { initial: 0, rule: "count" },
+      gammaEma: { initial: 0, rule: "real" },
+      gammaReference: { initial: 0, rule: "real" },
+      sgdEstimate: { initial: 0, rule: "nonNegative" },
+    },
+    update(io, updates, state) {
+      const { ops } = io;
+      const scalar = (name: string) => state.scalars[name] as (typeof updates)[number];
+      const zero = io.constant(0);
+      const one = io.constant(1);
+      const t = io.host("t", undefined, (step) => step);
+      const switchedAt = scalar("switchedAt");
+      const switched = ops.greater(switchedAt, zero);
+      const blendIters = numberOption(io, "blendIters");
+      // The fixed ramp, started at switchedAt: 1 through k, 0 from k + blendIters.
+      const ramp =
+        blendIters === 0
+          ? ops.where(ops.greater(t, switchedAt), zero, one)
+          : ops.maximum(
+              zero,
+              ops.minimum(one, ops.sub(one, ops.div(ops.sub(t, switchedAt), io.constant(blendIters)))),
+            );
+      const w = ops.where(switched, ramp, one);
+      io.publish("w", w);
+      io.publish("oneMinusW", ops.sub(one, w));
+      if (io.option("lrSgd") === "auto") {
+        io.publish(
+          "lrSgd.auto",
+          ops.mul(scalar("sgdEstimate"), io.constant(1 - numberOption(io, "momentum"))),
+        );
+      }
+
+      const adam = adamBranch.update(io.scope("0."), updates, state);
+      const sgd = sgdBranch.update(io.scope("1."), updates, state);
+      const oneMinusW = io.value("oneMinusW") as typeof w;
+      const blended = adam.updates.map((a, i) =>
+        ops.add(ops.mul(w, a), ops.mul(oneMinusW, sgd.updates[i] as typeof a)),
+      );
+
+      // SWATS's estimate from this step's Adam step (p = −a) and gradient.
+      const [pp, pg] = io.reduce([
+        adam.updates.map((a) => ops.sumSquares(a)),
+        adam.updates.map((a, i) => ops.sum(ops.mul(a, updates[i] as typeof a))),
+      ]) as [typeof w, typeof w];
+      const lrScale = io.value("lrScale") ?? one;
+      const aligned = ops.greater(pg, zero);
+      // Where p·g ≤ 0 the estimate is undefined: the average keeps its value (the ratio,
+      // then unused, may be non-finite; where() does not pass it on).
+      const gamma = ops.div(pp, ops.mul(pg, lrScale));
+      const beta = numberOption(io, "beta2");
+      const gammaEma = ops.where(
+        aligned,
+        ops.add(ops.mul(io.constant(beta), scalar("gammaEma")), ops.mul(io.constant(1 - beta), gamma)),
+        scalar("gammaEma"),
+      );
+      const average = ops.div(
+        gammaEma,
+        io.host("gammaBiasCorrection", undefined, (step) => 1 - beta ** step),
+      );
+
+      const window = numberOption(io, "switchWindow");
+      const minSteps = numberOption(io, "switchMinSteps");
+      const tolerance = numberOption(io, "switchTolerance");
+      const check = io.host("switchCheck", undefined, (step) => (step % window === 0 ? 1 : 0));
+      const allowed = io.host("switchAllowed", undefined, (step) => (step >= minSteps ? 1 : 0));
+      const reference = scalar("gammaReference");
+      const difference = ops.sub(average, reference);
+      const margin = ops.mul(io.constant(tolerance), average);
+      const settled = ops.mul(
+        ops.greater(ops.mul(margin, margin), ops.mul(difference, difference)),
+        ops.mul(ops.greater(reference, zero), ops.greater(average, zero)),
+      );
+      const fire = ops.mul(ops.mul(ops.mul(check, allowed), settled), ops.sub(one, switched));
+      const nextSwitchedAt = ops.where(fire, t, switchedAt);
+      const sgdEstimate = ops.where(fire, average, scalar("sgdEstimate"));
+      io.publish("switchedAt", nextSwitchedAt);
+      io.publish("sgdEstimate", sgdEstimate);
+      io.publish("gamma", ops.where(aligned, gamma, zero));
+      io.publish("gammaAverage", average);
+
+      const slots = io.tensors.map((_, i) => ({ ...adam.slots?.[i], ...sgd.slots?.[i] }));
+      return {
+        updates: blended,
+        slots,
+        scalars: {
+          ...adam.scalars,
+          ...sgd.scalars,
+          switchedAt: nextSwitchedAt,
+          gammaEma,
+          gammaReference: ops.where(check, average, reference),
+          sgdEstimate,
+        },
       };
     },
   };

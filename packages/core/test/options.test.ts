@@ -22,6 +22,9 @@ describe("options", () => {
       clipNorm: Number.POSITIVE_INFINITY,
       switchIter: 1500,
       blendIters: 3000,
+      switchMinSteps: 1000,
+      switchWindow: 500,
+      switchTolerance: 0.1,
       windowSize: 10,
     });
   });

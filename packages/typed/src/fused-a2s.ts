@@ -87,6 +87,8 @@ function applyA2S(
 }
 
 export const fusedA2S: FusedKernel = {
+  // The automatic switch runs on the generic kernel (its decision needs this step's Adam step in a reduction).
+  supports: (algorithm) => algorithm.optionSet.values.switchIter !== "auto",
   *step(engine, prepared) {
     const set = engine.algorithm.optionSet;
     const { t } = prepared;

@@ -12,6 +12,7 @@
  * pass computes every result without writing and refuses the step if one is not finite.
  */
 import {
+  type Algorithm,
   type Engine,
   type FloatArray,
   type FloatDType,
@@ -28,6 +29,8 @@ import {
  * `allReduce`s (see {@link runFused}).
  */
 export interface FusedKernel {
+  /** Whether this kernel computes the algorithm with these options (else the generic kernel runs). */
+  supports?(algorithm: Algorithm): boolean;
   step(engine: Engine<FloatArray>, prepared: PreparedStep<FloatArray>): FusedStep;
 }
 

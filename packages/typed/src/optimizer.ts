@@ -126,7 +126,9 @@ export class Optimizer {
 
   #fused(): FusedKernel | undefined {
     if (this.#settings.kernel === "generic") return undefined;
-    return FUSED_KERNELS.get(this.#engine.algorithm.definition);
+    const algorithm = this.#engine.algorithm;
+    const kernel = FUSED_KERNELS.get(algorithm.definition);
+    return kernel?.supports?.(algorithm) === false ? undefined : kernel;
   }
 
   #prepare(params: TensorRecord, grads: TensorRecord): PreparedStep<FloatArray> {

@@ -97,9 +97,10 @@ describe("fused and generic kernels", () => {
     }
   });
 
-  test("the fused kernel runs A2S and the baselines; any other algorithm runs the generic kernel", () => {
+  test("the fused kernel runs A2S and the baselines; any other algorithm, and the automatic switch, the generic kernel", () => {
     expect(new A2S().kernel).toBe("fused");
     expect(new Adam({}, { kernel: "generic" }).kernel).toBe("generic");
+    expect(new A2S({ switchIter: "auto" }).kernel).toBe("generic");
   });
 });
 
@@ -285,6 +286,9 @@ describe("A2S", () => {
       clipNorm: Number.POSITIVE_INFINITY,
       switchIter: 1500,
       blendIters: 3000,
+      switchMinSteps: 1000,
+      switchWindow: 500,
+      switchTolerance: 0.1,
       windowSize: 10,
     });
   });
