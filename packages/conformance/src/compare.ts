@@ -9,16 +9,16 @@ export const TOLERANCE: Readonly<Record<FloatDType, number>> = Object.freeze({
   // float64: adapter and oracle evaluate the same formulas in the same precision; only
   // the association of a few sums and products may differ, each costing about one ulp
   // (1.1e-16) per step. The problem is contractive, so 60+ steps keep the accumulated
-  // difference near 1e-15 (@a2s/typed measures 1.9e-16): 1e-12 leaves room for a
-  // different summation order in a backend (pairwise, SIMD) while a single wrong term
-  // (1e-3 and up) still fails.
+  // difference to a few ulps (the math tier prints the worst it sees): 1e-12 leaves room
+  // for a different summation order in a backend (pairwise, SIMD) while a single wrong
+  // term (1e-3 and up) still fails.
   float64: 1e-12,
   // float32: every stored value (gradient, m, v, buffer, parameter) is rounded to 24 bits
   // (relative 6e-8) on every step, and those roundings accumulate over 60+ steps; Adam's
-  // m/sqrt(v) passes on the relative error of its moments undamped. @a2s/typed measures
-  // 4.9e-7 (about 8 roundings); 1e-5 (about 170 roundings) leaves room for backends that
-  // round in another order or fuse operations, and stays 100 times below the effect of
-  // any wrong term (a step is ~1e-3 of a parameter).
+  // m/sqrt(v) passes on the relative error of its moments undamped, so a correct float32
+  // backend ends a few to tens of roundings away; 1e-5 (about 170 roundings) leaves room
+  // for backends that round in another order or fuse operations, and stays 100 times
+  // below the effect of any wrong term (a step is ~1e-3 of a parameter).
   float32: 1e-5,
 });
 
