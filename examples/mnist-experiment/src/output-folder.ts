@@ -55,7 +55,7 @@ async function createFolder(dir: string): Promise<void> {
     if (info) {
       throw new OutputFolderError(
         dir,
-        path === dir ? "not a folder" : `cannot create it (${path} is a file)`,
+        path === dir ? "not a folder" : `cannot create it (${path} is not a folder)`,
       );
     }
     missing.push(path);

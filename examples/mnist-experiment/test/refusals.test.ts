@@ -52,7 +52,7 @@ describe("an --out the CLI cannot write is refused before training", () => {
     await writeFile(file, "keep me\n");
     const out = join(file, "results");
     expect(await refused(["--data", data, "--out", out])).toContain(
-      `--out ${out}: cannot create it (${file} is a file)`,
+      `--out ${out}: cannot create it (${file} is not a folder)`,
     );
   });
 
