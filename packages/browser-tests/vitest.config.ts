@@ -2,8 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    // One autorun on tfjs's cpu backend or on SwiftShader's WebGL takes about half a minute
-    // on two cores; the limit leaves room for a loaded machine.
+    // The autoruns on tfjs's cpu backend and on SwiftShader's WebGL are the slow ones; the
+    // limit leaves room for a machine shared with other work.
     testTimeout: 180_000,
     hookTimeout: 60_000,
   },

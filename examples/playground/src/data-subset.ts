@@ -1,6 +1,6 @@
 /**
  * Which MNIST images the page serves: the first ones of each original file, cut at build
- * time (plugins/mnist-subset.ts), so that a page loads 10 MB rather than 55 MB.
+ * time (plugins/mnist-subset.ts), so that a page loads a fraction of the original files.
  */
 
 /** The first 12,800 training images: 200 batches of 64, one epoch of a 200-step run. */

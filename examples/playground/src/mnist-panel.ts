@@ -218,7 +218,7 @@ export class MnistPanel {
     row.dataset.label = label;
     row.style.color = OPTIMIZERS[summary.optimizer].color;
     for (const text of [
-      label,
+      OPTIMIZERS[summary.optimizer].label,
       summary.backend,
       String(summary.steps),
       summary.stepsPerSecond.toFixed(1),

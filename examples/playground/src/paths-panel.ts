@@ -148,12 +148,16 @@ export class PathsPanel {
 
   #settings(): PathSettings {
     const n = (name: string) => Number(this.#field(name).value);
+    const start: [number, number] = [n("startX"), n("startY")];
+    if (!start.every(Number.isFinite)) {
+      throw new RangeError(`the start must be two finite numbers; got (${start.join(", ")})`);
+    }
     const steps = n("steps");
     if (!(Number.isInteger(steps) && steps >= 1 && steps <= 20_000)) {
       throw new RangeError(`steps must be a whole number in 1..20000; got ${this.#field("steps").value}`);
     }
     return {
-      start: [n("startX"), n("startY")],
+      start,
       steps,
       a2s: {
         lrAdam: n("a2s.lrAdam"),

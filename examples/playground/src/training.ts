@@ -30,12 +30,27 @@ export interface RunHooks {
   onAccuracy(step: number, accuracy: number): void;
 }
 
+/** Refuses steps, evaluation interval or seed that are not whole numbers in range (a form allows any). */
+export function checkRunRequest(request: RunRequest): void {
+  const limits = { steps: [1, 100_000], evalEvery: [1, 100_000], seed: [0, 2 ** 32 - 1] } as const;
+  for (const [name, [min, max]] of Object.entries(limits) as [
+    keyof typeof limits,
+    readonly [number, number],
+  ][]) {
+    const value = request[name];
+    if (!(Number.isInteger(value) && value >= min && value <= max)) {
+      throw new RangeError(`${name} must be a whole number in ${min}..${max}; got ${value}`);
+    }
+  }
+}
+
 export async function train(
   trainer: Trainer,
   data: Mnist,
   request: RunRequest,
   hooks: RunHooks,
 ): Promise<RunSummary> {
+  checkRunRequest(request);
   const { train: trainSet, test } = data;
   const random = mulberry32(request.seed);
   const losses: number[] = [];

@@ -65,7 +65,14 @@ export function parsePageParams(search: string): PageParams {
   }
   const fields = params.optimizer ? OPTIMIZERS[params.optimizer].fields : [];
   for (const [name, text] of query) {
-    if (name === "autorun" || name === "stack" || name === "optimizer" || name in WHOLE_NUMBERS) continue;
+    if (
+      name === "autorun" ||
+      name === "stack" ||
+      name === "optimizer" ||
+      Object.hasOwn(WHOLE_NUMBERS, name)
+    ) {
+      continue;
+    }
     if (!fields.includes(name)) {
       const which = params.optimizer ? `an option of ${params.optimizer}` : "known (options need optimizer=)";
       throw new UrlParamError(name, `not ${which}`);

@@ -3,7 +3,7 @@ import { fetchMnist, type Mnist } from "@a2s/mnist";
 import { OPTIMIZERS } from "./optimizers.js";
 import type { ProgressMessage, TrainMessage, WorkerMessage } from "./protocol.js";
 import { STACKS } from "./stacks/registry.js";
-import { train } from "./training.js";
+import { checkRunRequest, train } from "./training.js";
 
 /** How often progress is posted: often enough to look live, rarely enough to cost nothing. */
 const REPORT_MS = 100;
@@ -16,6 +16,7 @@ const scope = self as unknown as {
 let data: Promise<Mnist> | undefined;
 
 async function run(request: TrainMessage): Promise<void> {
+  checkRunRequest(request);
   // @a2s/typed checks the options whatever the stack: tfjs's own optimizers check nothing.
   OPTIMIZERS[request.optimizer].create(request.options);
   if (!data) {

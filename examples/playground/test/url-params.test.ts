@@ -46,5 +46,7 @@ describe("the page's query string", () => {
     expect(refusal("?lrAdam=0.1").message).toContain("optimizer=");
     expect(refusal("?optimizer=a2s&lrAdam=Infinity").param).toBe("lrAdam");
     expect(refusal("?optimizer=a2s&unknown=1").param).toBe("unknown");
+    // Names an object inherits are not parameters either.
+    expect(refusal("?optimizer=a2s&toString=1").param).toBe("toString");
   });
 });

@@ -97,11 +97,12 @@ describe("the playground's autorun", () => {
     expect(summary.losses).toHaveLength(STEPS);
     for (const loss of summary.losses) expect(Number.isFinite(loss)).toBe(true);
     expect(summary.options).toMatchObject(A2S_SCHEDULE);
-    // From about 2.3 (ten classes guessed evenly) to about 0.5; an optimizer that did not
-    // step, or stepped the wrong way, leaves the ratio near 1 or above.
+    // From ln 10 (ten classes guessed evenly) to far below half of it; an optimizer that
+    // did not step, or stepped the wrong way, leaves the ratio near 1 or above.
     const [first, last] = [mean(summary.losses.slice(0, 10)), mean(summary.losses.slice(-10))];
     expect(last).toBeLessThan(0.5 * first);
-    // Chance is 0.1; 120 steps of 64 images reach about 0.85.
+    // Chance is 0.1; the bar is far above it and below what 120 steps of 64 images reach
+    // (the playground's README gives the accuracies measured).
     expect(summary.testAccuracy).toBeGreaterThan(0.75);
     // Past switchIter + blendIters, w is exactly 0.
     expect(summary.w).toBe(0);
@@ -127,7 +128,7 @@ describe("the playground's autorun", () => {
       w: null,
       lrScale: null,
     });
-    // The slowest of the three at its default rate, SGD, is near 0.8 by step 80.
+    // Even SGD, the slowest of the three at its default rate, more than halves its loss in 80 steps.
     expect(mean(summary.losses.slice(-10))).toBeLessThan(0.5 * mean(summary.losses.slice(0, 10)));
   });
 
@@ -141,9 +142,9 @@ describe("the playground's autorun", () => {
     expect(summary.testAccuracy).toBe(node.testAccuracy);
     expect([summary.w, summary.lrScale]).toEqual([node.w, node.lrScale]);
     // The losses are float64 sums of Math.exp and Math.log over the float32 logits.
-    // Chromium's V8 rounds those two correctly; Node 20's (fdlibm) is 1 ulp off for about
-    // one input in ten, so a batch's loss may differ in its last bits (a few 1e-16), never
-    // at float32 precision, the precision the model computes in.
+    // Chromium's V8 rounds those two correctly; Node 20's (fdlibm) is 1 ulp off for some
+    // inputs, so a batch's loss may differ in its last bits (1e-14 is twenty ulps or more of
+    // any loss below 4), never at float32 precision, the precision the model computes in.
     expect(summary.losses.map(Math.fround)).toEqual(node.losses.map(Math.fround));
     const worst = Math.max(...summary.losses.map((loss, i) => Math.abs(loss - (node.losses[i] as number))));
     expect(worst).toBeLessThan(1e-14);
@@ -156,8 +157,8 @@ describe("the playground's autorun", () => {
       const losses = runs.get(stack)?.losses;
       expect(losses, stack).toHaveLength(STEPS);
       // Same initial weights, batches and optimizer: only the order of float32 operations
-      // differs (about 1e-7 relative per operation). A wrong gradient, slot or schedule
-      // shows at 1e-2 or more within a few steps.
+      // differs (float32's unit roundoff is 6e-8 per operation). A wrong gradient, slot or
+      // schedule shows at 1e-2 or more within a few steps.
       const worst = Math.max(
         ...(losses as number[]).map(
           (loss, i) => Math.abs(loss - (typed?.[i] as number)) / (typed?.[i] as number),
@@ -191,6 +192,8 @@ describe("the page", () => {
     await writeFile(join(RESULTS, "playground.png"), png);
 
     const image = decodePng(png);
+    // The page fits the viewport's width: nothing pushes it sideways.
+    expect(image.width).toBe(1280);
     expect(distinctColours(image)).toBeGreaterThan(100);
     const region = async (selector: string): Promise<Region> =>
       page.$eval(selector, (element) => {
