@@ -41,25 +41,80 @@ interface Blend {
   oneMinusW: number;
 }
 
-/** One tensor's pass 2; with `write` false it only checks that every result is finite. */
-function applyA2S(
-  prepared: PreparedStep<FloatArray>,
-  k: number,
-  s: GroupStep,
-  b: Blend,
-  write: boolean,
-): void {
+/** The arrays of one tensor's step. */
+interface Arrays {
+  p: FloatArray;
+  g: FloatArray;
+  m: FloatArray;
+  v: FloatArray;
+  buf: FloatArray;
+  prev: FloatArray;
+}
+
+function arraysOf(prepared: PreparedStep<FloatArray>, k: number): Arrays {
   const { param: p, grad: g } = prepared.inputs[k] as { param: FloatArray; grad: FloatArray };
   const own = prepared.state.slots[k] as Record<string, FloatArray>;
-  const m = own.m as FloatArray;
-  const v = own.v as FloatArray;
-  const buf = own.buf as FloatArray;
-  const prev = own.prev as FloatArray;
-  const { beta1, oneMinusBeta1, beta2, oneMinusBeta2, momentum, epsilon, weightDecay } = s;
+  return {
+    p,
+    g,
+    m: own.m as FloatArray,
+    v: own.v as FloatArray,
+    buf: own.buf as FloatArray,
+    prev: own.prev as FloatArray,
+  };
+}
+
+/** Weight decay on the blended rate, as core's addBlendedWeightDecay: (wd·(w·lrA + (1 − w)·lrS))·p. */
+const decayRateOf = (s: GroupStep, b: Blend) =>
+  s.weightDecay === 0 ? 0 : s.weightDecay * (b.w * s.lrAdam + b.oneMinusW * s.lrSgd);
+
+/**
+ * One tensor's pass 2. The hot loop: no branch inside it (the common case, no clipping
+ * and no decay, has a loop of its own without their arithmetic).
+ */
+function writeA2S({ p, g, m, v, buf, prev }: Arrays, s: GroupStep, b: Blend): void {
+  const { beta1, oneMinusBeta1, beta2, oneMinusBeta2, momentum, epsilon } = s;
   const { biasCorrection1: bc1, biasCorrection2: bc2, lrAdam, lrSgd } = s;
   const { c, w, oneMinusW } = b;
-  // Weight decay on the blended rate, as core's addBlendedWeightDecay: (wd·(w·lrA + (1 − w)·lrS))·p.
-  const decayRate = weightDecay === 0 ? 0 : weightDecay * (w * lrAdam + oneMinusW * lrSgd);
+  const decayRate = decayRateOf(s, b);
+  const n = p.length;
+  if (c === 1 && decayRate === 0) {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i] as number;
+      const mi = beta1 * (m[i] as number) + oneMinusBeta1 * gi;
+      const vi = beta2 * (v[i] as number) + oneMinusBeta2 * (gi * gi);
+      const adam = (lrAdam * (mi / bc1)) / (Math.sqrt(vi / bc2) + epsilon);
+      const bi = momentum * (buf[i] as number) + gi;
+      m[i] = mi;
+      v[i] = vi;
+      buf[i] = bi;
+      prev[i] = gi;
+      p[i] = (p[i] as number) - (w * adam + oneMinusW * (lrSgd * bi));
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const gi = c * (g[i] as number);
+    const pi = p[i] as number;
+    const mi = beta1 * (m[i] as number) + oneMinusBeta1 * gi;
+    const vi = beta2 * (v[i] as number) + oneMinusBeta2 * (gi * gi);
+    const adam = (lrAdam * (mi / bc1)) / (Math.sqrt(vi / bc2) + epsilon);
+    const bi = momentum * (buf[i] as number) + gi;
+    m[i] = mi;
+    v[i] = vi;
+    buf[i] = bi;
+    prev[i] = gi;
+    p[i] = pi - (w * adam + oneMinusW * (lrSgd * bi) + decayRate * pi);
+  }
+}
+
+/** Pass 2 computed without writing, for a step its bounds cannot prove finite: refuses the first non-finite result. */
+function checkA2S(prepared: PreparedStep<FloatArray>, k: number, s: GroupStep, b: Blend): void {
+  const { p, g, m, v, buf } = arraysOf(prepared, k);
+  const { beta1, oneMinusBeta1, beta2, oneMinusBeta2, momentum, epsilon } = s;
+  const { biasCorrection1: bc1, biasCorrection2: bc2, lrAdam, lrSgd } = s;
+  const { c, w, oneMinusW } = b;
+  const decayRate = decayRateOf(s, b);
   const dtype: FloatDType = p instanceof Float64Array ? "float64" : "float32";
   for (let i = 0; i < p.length; i++) {
     const gi = c * (g[i] as number);
@@ -68,21 +123,11 @@ function applyA2S(
     const vi = beta2 * (v[i] as number) + oneMinusBeta2 * (gi * gi);
     const adam = (lrAdam * (mi / bc1)) / (Math.sqrt(vi / bc2) + epsilon);
     const bi = momentum * (buf[i] as number) + gi;
-    let delta = w * adam + oneMinusW * (lrSgd * bi);
-    if (decayRate !== 0) delta += decayRate * pi;
-    const next = pi - delta;
-    if (write) {
-      m[i] = mi;
-      v[i] = vi;
-      buf[i] = bi;
-      prev[i] = gi;
-      p[i] = next;
-    } else {
-      // m and prev are finite whenever the gradients are; the others may overflow.
-      if (!Number.isFinite(roundTo(dtype, vi))) refuseResult(prepared, k, "v", i, roundTo(dtype, vi));
-      if (!Number.isFinite(roundTo(dtype, bi))) refuseResult(prepared, k, "buf", i, roundTo(dtype, bi));
-      if (!Number.isFinite(roundTo(dtype, next))) refuseResult(prepared, k, "param", i, roundTo(dtype, next));
-    }
+    const next = pi - (w * adam + oneMinusW * (lrSgd * bi) + decayRate * pi);
+    // m and prev are finite whenever the gradients are; the others may overflow.
+    if (!Number.isFinite(roundTo(dtype, vi))) refuseResult(prepared, k, "v", i, roundTo(dtype, vi));
+    if (!Number.isFinite(roundTo(dtype, bi))) refuseResult(prepared, k, "buf", i, roundTo(dtype, bi));
+    if (!Number.isFinite(roundTo(dtype, next))) refuseResult(prepared, k, "param", i, roundTo(dtype, next));
   }
 }
 
@@ -152,12 +197,15 @@ export const fusedA2S: FusedKernel = {
       param: withDecay ? paramBound + change : change,
       paramIsAbsolute: withDecay,
     });
-    // Writes only once every result is known finite: checked by bounds, or else by a pass that writes nothing.
-    for (const write of safe ? [true] : [false, true]) {
+    // Writes only once every result is known finite: proven by the bounds, or else checked by a pass that writes nothing.
+    if (!safe) {
       prepared.tensors.forEach((info, k) => {
-        applyA2S(prepared, k, byGroup.get(info.group) as GroupStep, blend, write);
+        checkA2S(prepared, k, byGroup.get(info.group) as GroupStep, blend);
       });
     }
+    prepared.tensors.forEach((info, k) => {
+      writeA2S(arraysOf(prepared, k), byGroup.get(info.group) as GroupStep, blend);
+    });
     keepBounds(prepared, after);
 
     const published = new Map<string, FloatArray>([
