@@ -221,7 +221,12 @@ export class Engine<T> {
     if (held === undefined) return { ...this.#fresh(inputs), t, inputs };
     const ordered = this.#order(held, inputs);
     // Declared or loaded before any update: the first update still refuses a group that takes nothing.
-    if (this.#t === 0) assignGroups(this.#algorithm.optionSet, ordered.map((input) => input.name));
+    if (this.#t === 0) {
+      assignGroups(
+        this.#algorithm.optionSet,
+        ordered.map((input) => input.name),
+      );
+    }
     let adopt = false;
     ordered.forEach((input, i) => {
       const info = held[i] as TensorInfo;
@@ -601,8 +606,7 @@ export class Engine<T> {
     const held = this.#tensors;
     let order = checkpoint.tensors;
     if (held !== undefined && checkpoint.tensors.length > 0) order = pairWithHeld(held, checkpoint, match);
-    const groups =
-      order.length > 0 ? assignGroupsForLoad(algorithm, held, order, checkpoint.t > 0) : [];
+    const groups = order.length > 0 ? assignGroupsForLoad(algorithm, held, order, checkpoint.t > 0) : [];
     // Everything checked: upload, then swap.
     const upload = (values: FloatArray, dtype: FloatDType, label: string, shape: readonly number[]) =>
       this.backend.fromHost(castChecked(values, dtype, label), shape);

@@ -17,7 +17,11 @@ import {
  */
 const hostArrays: EngineBackend<FloatArray> = {
   ops: {} as ArrayOps<FloatArray>,
-  zeros: (shape, dtype) => allocateLike(dtype, shape.reduce((a, b) => a * b, 1)),
+  zeros: (shape, dtype) =>
+    allocateLike(
+      dtype,
+      shape.reduce((a, b) => a * b, 1),
+    ),
   fromHost: (values) => values.slice(),
   toHost: (value) => value.slice(),
   assign: (target, value) => target.set(value),
