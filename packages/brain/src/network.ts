@@ -41,8 +41,29 @@ interface BrainMethods {
     options: INeuralNetworkTrainingOptions,
   ): { data: unknown; status: INeuralNetworkState; endTime: number };
   trainingTick(this: A2SNeuralNetwork, data: unknown, status: INeuralNetworkState, endTime: number): boolean;
+  validateTrainingOptions(options: object): void;
 }
 const brainMethods = BrainNeuralNetwork.prototype as unknown as BrainMethods;
+
+/**
+ * brain's own range check of its training options, run before brain changes anything
+ * (brain runs it after assigning them, and throws a plain Error).
+ *
+ * @throws InvalidOptionError naming the first option brain refuses.
+ */
+function checkTrainingOptions(options: object, prefix = ""): void {
+  for (const [name, value] of Object.entries(options)) {
+    try {
+      brainMethods.validateTrainingOptions({ [name]: value });
+    } catch {
+      throw new InvalidOptionError(
+        `${prefix}${name}`,
+        value,
+        "in brain.js's range for it (brain's own check)",
+      );
+    }
+  }
+}
 
 /** brain assigns every option and JSON field onto the network: these are this class's. */
 function withoutOwnKeys<T extends { optimizer?: unknown; a2s?: unknown }>(
@@ -97,11 +118,13 @@ export class A2SNeuralNetwork extends BrainNeuralNetwork {
 
   /**
    * @throws InvalidOptionError an `optimizer` that is no algorithm, `a2s` options that
-   *   A2S refuses (or given beside `optimizer`), or a `praxis` other than null.
+   *   A2S refuses (or given beside `optimizer`), a `praxis` other than null, or a
+   *   training option out of brain's range (brain alone throws a plain Error).
    */
   constructor(options: A2SNeuralNetworkOptions = {}) {
     const algorithm = algorithmOfOptions(options);
     checkPraxis(options.praxis);
+    checkTrainingOptions(options);
     super(withoutOwnKeys(options));
     this.#algorithm = algorithm;
   }
@@ -135,6 +158,7 @@ export class A2SNeuralNetwork extends BrainNeuralNetwork {
     options: INeuralNetworkTrainingOptions = {},
   ): { data: unknown; status: INeuralNetworkState; endTime: number } {
     checkPraxis(options.praxis);
+    checkTrainingOptions(options);
     const sizes = this.#internals.sizes;
     checkTrainingData(
       data,
@@ -227,7 +251,8 @@ export class A2SNeuralNetwork extends BrainNeuralNetwork {
    *
    * @throws TensorMismatchError layers that do not match `sizes`, or a bias or weight
    *   that is not a finite number (`null` is what JSON.stringify writes for NaN).
-   * @throws InvalidOptionError an `optimizer` this network cannot take, or bad options.
+   * @throws InvalidOptionError an `optimizer` this network cannot take, bad options, or
+   *   `trainOpts` out of brain's range.
    */
   override fromJSON(json: A2SNeuralNetworkJSON): this {
     checkNetworkJSON(json);
@@ -236,6 +261,7 @@ export class A2SNeuralNetwork extends BrainNeuralNetwork {
     let copy = withoutOwnKeys(json);
     if (json.trainOpts !== undefined) {
       const { praxis: _dropped, ...trainOpts } = json.trainOpts;
+      checkTrainingOptions(trainOpts, "trainOpts.");
       copy = { ...copy, trainOpts };
     }
     super.fromJSON(copy as A2SNeuralNetworkJSON);

@@ -114,6 +114,25 @@ describe("bad training data", () => {
     expect(snapshot(net)).toEqual(before);
   });
 
+  test("brain's own training options out of its range are InvalidOptionErrors, before anything changes", () => {
+    // brain alone throws a plain Error, after it has assigned them.
+    expect(() => new A2SNeuralNetwork({ iterations: -1 })).toThrow(
+      expect.objectContaining({ name: "InvalidOptionError", option: "iterations", value: -1 }),
+    );
+    const net = trained();
+    const before = { ...snapshot(net), trainOpts: JSON.stringify(net.toJSON().trainOpts) };
+    const after = () => ({ ...snapshot(net), trainOpts: JSON.stringify(net.toJSON().trainOpts) });
+    expect(() => net.train(good(), { iterations: 1, learningRate: 5 })).toThrow(
+      expect.objectContaining({ name: "InvalidOptionError", option: "learningRate", value: 5 }),
+    );
+    expect(after()).toEqual(before);
+    const json = net.toJSON();
+    expect(() => net.fromJSON({ ...json, trainOpts: { ...json.trainOpts, errorThresh: 2 } })).toThrow(
+      expect.objectContaining({ name: "InvalidOptionError", option: "trainOpts.errorThresh", value: 2 }),
+    );
+    expect(after()).toEqual(before);
+  });
+
   test("bad A2S options are refused at construction and in (pre-0.2) JSON", () => {
     expect(() => new A2SNeuralNetwork({ a2s: { lrAdam: -1 } })).toThrow(
       expect.objectContaining({ option: "lrAdam", value: -1 }),
