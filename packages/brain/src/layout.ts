@@ -1,4 +1,3 @@
-import { TensorMismatchError } from "@a2s/core";
 import type { BrainInternals } from "./brain-internals.js";
 
 /** One of a network's optimized tensors, sharing memory with brain's own arrays. */
@@ -14,11 +13,11 @@ export interface LayerTensor {
  * The network's weights and biases as tensors, in the order weights.1, biases.1,
  * weights.2, ... Each layer's per-node weight arrays are copied into one row-major
  * Float32Array and then replaced by views of its rows, so brain's loops and the optimizer
- * read and write the same memory without copies on either side.
+ * read and write the same memory without copies on either side. The layers must be
+ * built (brain's `initialize`, or a `fromJSON` whose JSON was checked).
  */
 export function layerTensors(net: BrainInternals): LayerTensor[] {
-  const sizes = net.sizes;
-  if (sizes === null) throw new Error("the network has no layers yet: train it or load it first");
+  const sizes = net.sizes as number[];
   const tensors: LayerTensor[] = [];
   for (let layer = 1; layer <= net.outputLayer; layer++) {
     const nodes = sizes[layer] as number;
@@ -26,23 +25,11 @@ export function layerTensors(net: BrainInternals): LayerTensor[] {
     const rows = net.weights[layer] as Float32Array[];
     const matrix = new Float32Array(nodes * inputs);
     for (let node = 0; node < nodes; node++) {
-      const row = rows[node] as ArrayLike<number>;
-      if (row.length !== inputs) {
-        throw new TensorMismatchError(`weights.${layer}[${node}]`, "length", inputs, row.length, "network");
-      }
-      matrix.set(row, node * inputs);
+      matrix.set(rows[node] as ArrayLike<number>, node * inputs);
       rows[node] = matrix.subarray(node * inputs, (node + 1) * inputs);
     }
-    let biases = net.biases[layer] as ArrayLike<number>;
-    if (biases.length !== nodes) {
-      throw new TensorMismatchError(`biases.${layer}`, "length", nodes, biases.length, "network");
-    }
-    if (!(biases instanceof Float32Array)) {
-      biases = Float32Array.from(biases);
-      net.biases[layer] = biases as Float32Array;
-    }
     tensors.push({ name: `weights.${layer}`, shape: [nodes, inputs], data: matrix });
-    tensors.push({ name: `biases.${layer}`, shape: [nodes], data: biases as Float32Array });
+    tensors.push({ name: `biases.${layer}`, shape: [nodes], data: net.biases[layer] as Float32Array });
   }
   return tensors;
 }

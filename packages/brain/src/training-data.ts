@@ -21,7 +21,7 @@ export class TrainingDataError extends A2SError {
       length: `${path} has ${show(actual)} values, expected ${show(expected)}`,
       "non-finite": `${path} is ${show(actual)}; training data must be finite numbers`,
     };
-    super("TENSOR_MISMATCH", `${text[problem]}; nothing was trained`);
+    super("INVALID_TRAINING_DATA", `${text[problem]}; nothing was trained`);
     this.problem = problem;
     this.path = path;
     this.expected = expected;

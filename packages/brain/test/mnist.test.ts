@@ -57,8 +57,8 @@ describe("MNIST, 784-128-64-10 relu, brain's loss, per-pattern A2S", () => {
     const untrained = accuracy(net, testSet);
     const status = net.train(train, { iterations: ITERATIONS, errorThresh: 1e-6 });
     expect(status.iterations).toBe(ITERATIONS);
-    expect(net.diagnostics()?.t).toBe(TRAIN_COUNT * ITERATIONS);
-    expect(net.diagnostics()?.w).toBe(0);
+    expect(net.diagnostics?.t).toBe(TRAIN_COUNT * ITERATIONS);
+    expect(net.diagnostics?.w).toBe(0);
     const trained = accuracy(net, testSet);
     console.log(
       `MNIST test accuracy: untrained ${untrained}, trained ${trained}, training error ${status.error}`,

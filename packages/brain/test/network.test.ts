@@ -2,25 +2,15 @@ import brain from "brain.js";
 import { describe, expect, test } from "vitest";
 import {
   A2S,
-  A2S_DEFAULTS,
+  A2SError,
   A2SNeuralNetwork,
-  CheckpointError,
-  decodeCheckpoint,
+  InvalidCallError,
   NonFiniteGradientError,
+  NonFiniteResultError,
   TensorMismatchError,
 } from "../src/index.js";
+import { fresh, snapshot, thrown, xor } from "./helpers.js";
 import { brainJSON } from "./reference-mlp.js";
-
-const xor = [
-  { input: [0, 0], output: [0] },
-  { input: [0, 1], output: [1] },
-  { input: [1, 0], output: [1] },
-  { input: [1, 1], output: [0] },
-];
-
-/** A network over fixed weights, so that two of them start identical. */
-const fresh = (a2s = {}, json = brainJSON([2, 4, 1], "sigmoid")) =>
-  new A2SNeuralNetwork({ a2s }).fromJSON(json);
 
 describe("A2SNeuralNetwork", () => {
   test("is a brain.NeuralNetwork, exported as A2S too", () => {
@@ -39,8 +29,9 @@ describe("A2SNeuralNetwork", () => {
     const result = net.test(xor as never) as { accuracy: number; total: number };
     expect(result.accuracy).toBe(1);
     expect(result.total).toBe(4);
-    // One A2S step per pattern per iteration.
-    expect(net.diagnostics()?.t).toBe(4 * status.iterations);
+    // One optimizer step per pattern per iteration.
+    expect(net.t).toBe(4 * status.iterations);
+    expect(net.diagnostics?.t).toBe(net.t);
   });
 
   test("trainAsync takes the same steps as train", async () => {
@@ -52,29 +43,18 @@ describe("A2SNeuralNetwork", () => {
     expect(async.toJSON()).toEqual(sync.toJSON());
   });
 
-  test("the A2S options are kept in toJSON and restored by fromJSON", () => {
-    const net = fresh({ lrAdam: 0.02, switchIter: 7 });
-    net.train(xor, { iterations: 20 });
-    const json = JSON.parse(JSON.stringify(net.toJSON()));
-    expect(json.a2s).toEqual({ ...A2S_DEFAULTS, lrAdam: 0.02, switchIter: 7 });
-    const copy = new A2SNeuralNetwork().fromJSON(json);
-    expect(copy.a2s).toEqual(net.a2s);
-    expect(copy.run([0, 1])).toEqual(net.run([0, 1]));
-    expect(copy.toJSON()).toEqual(net.toJSON());
-  });
-
-  test("a plain brain.js network's JSON loads, runs alike, and trains on with A2S", () => {
+  test("a plain brain.js network's JSON loads, runs alike, and trains on with the network's optimizer", () => {
     const plain = new brain.NeuralNetwork({ hiddenLayers: [3] });
     plain.train(xor, { iterations: 30, praxis: "adam" });
     const plainJSON = plain.toJSON();
     expect(plainJSON.trainOpts.praxis).toBe("adam");
     const net = new A2SNeuralNetwork({ a2s: { lrAdam: 0.01 } }).fromJSON(plainJSON);
     for (const { input } of xor) expect(net.run(input)).toEqual(plain.run(input));
-    expect(net.a2s.lrAdam).toBe(0.01);
-    // brain's adam praxis is dropped: the next steps are A2S's.
+    expect(net.options.lrAdam).toBe(0.01);
+    // brain's adam praxis is dropped from the copy brain reads, not from the caller's JSON.
     expect(plainJSON.trainOpts.praxis).toBe("adam");
     net.train(xor, { iterations: 2 });
-    expect(net.diagnostics()?.t).toBe(8);
+    expect(net.t).toBe(8);
   });
 
   test("its JSON loads into a plain brain.NeuralNetwork, which runs alike", () => {
@@ -103,11 +83,9 @@ describe("A2SNeuralNetwork", () => {
   test("a gradient that is not finite stops training with NonFiniteGradientError, that step not taken", () => {
     const net = relu();
     net.train(xor, { iterations: 2 });
-    const before = net.toJSON().layers;
-    const state = net.saveCheckpoint();
+    const before = snapshot(net);
     expect(() => net.train(overflowing, { iterations: 1 })).toThrow(NonFiniteGradientError);
-    expect(net.toJSON().layers).toEqual(before);
-    expect(net.saveCheckpoint()).toEqual(state);
+    expect(snapshot(net)).toEqual(before);
   });
 
   test("trainAsync rejects with that error instead of throwing it from a timer", async () => {
@@ -128,57 +106,35 @@ describe("A2SNeuralNetwork", () => {
     const out = net.run({ r: 1, g: 0.1 }) as unknown as Record<string, number>;
     expect(out["red"]).toBeGreaterThan(out["green"] as number);
   });
+
+  test("rebuilding the layers (training a fresh network) starts the optimizer over", () => {
+    const net = new A2SNeuralNetwork({ hiddenLayers: [3] });
+    expect(net.t).toBe(0);
+    expect(net.diagnostics).toBeUndefined();
+    net.train(xor, { iterations: 2 });
+    expect(net.t).toBe(8);
+    net.fromJSON(net.toJSON());
+    expect(net.t).toBe(0);
+    expect(net.diagnostics).toBeUndefined();
+  });
 });
 
-describe("checkpoints", () => {
-  // A schedule that blends within the run, with curvature damping on.
-  const a2s = { lrAdam: 0.02, lrSgd: 0.05, switchIter: 20, blendIters: 40, curvatureK: 0.5 };
-
-  test("save mid-blend, load into a fresh network, and the rest of the run is the same", () => {
-    const whole = fresh(a2s);
-    whole.train(xor, { iterations: 10, errorThresh: 1e-6 });
-    const weights = whole.toJSON();
-    const state = whole.saveCheckpoint();
-    expect(whole.diagnostics()?.w).toBeLessThan(1);
-    expect(whole.diagnostics()?.w).toBeGreaterThan(0);
-    whole.train(xor, { iterations: 15, errorThresh: 1e-6 });
-
-    const resumed = new A2SNeuralNetwork().fromJSON(weights);
-    resumed.loadCheckpoint(state);
-    expect(resumed.a2s).toEqual(whole.a2s);
-    resumed.train(xor, { iterations: 15, errorThresh: 1e-6 });
-    expect(resumed.toJSON()).toEqual(whole.toJSON());
-
-    // Without the state (fresh moments, step count 0) the run differs: the test can fail.
-    const restarted = new A2SNeuralNetwork().fromJSON(weights);
-    restarted.train(xor, { iterations: 15, errorThresh: 1e-6 });
-    expect(restarted.toJSON()).not.toEqual(whole.toJSON());
-  });
-
-  test("the checkpoint is core's format, one tensor per layer matrix and bias vector", () => {
-    const net = fresh(a2s);
-    net.train(xor, { iterations: 3 });
-    const checkpoint = decodeCheckpoint(net.saveCheckpoint());
-    expect(checkpoint.algorithm).toBe("A2S");
-    expect(checkpoint.t).toBe(12);
-    expect(checkpoint.options).toMatchObject(a2s);
-    expect(Object.keys(checkpoint.tensors)).toEqual(["weights.1", "biases.1", "weights.2", "biases.2"]);
-    expect(checkpoint.tensors["weights.1"]?.shape).toEqual([4, 2]);
-    expect(checkpoint.tensors["biases.2"]?.shape).toEqual([1]);
-    expect(checkpoint.tensors["weights.1"]?.slots["m"]).toBeInstanceOf(Float32Array);
-  });
-
-  test("a checkpoint of other layers, damaged bytes or another algorithm is refused, nothing changed", () => {
-    const net = fresh(a2s);
-    net.train(xor, { iterations: 3 });
-    const state = net.saveCheckpoint();
-    const other = fresh(a2s, brainJSON([2, 5, 1], "sigmoid"));
-    other.train(xor, { iterations: 1 });
-    expect(() => net.loadCheckpoint(other.saveCheckpoint())).toThrow(CheckpointError);
-    const damaged = state.slice();
-    damaged[damaged.length - 9] = (damaged[damaged.length - 9] as number) ^ 1;
-    expect(() => net.loadCheckpoint(damaged)).toThrow(expect.objectContaining({ problem: "checksum" }));
-    expect(net.saveCheckpoint()).toEqual(state);
+describe("a network without layers (never trained nor loaded)", () => {
+  const grads = { "weights.1": new Float32Array(1) };
+  test.each([
+    ["saveCheckpoint", (net: A2SNeuralNetwork) => net.saveCheckpoint()],
+    ["loadCheckpoint", (net: A2SNeuralNetwork) => net.loadCheckpoint(fresh().saveCheckpoint())],
+    ["applyGradients", (net: A2SNeuralNetwork) => net.applyGradients(grads)],
+    ["toJSON", (net: A2SNeuralNetwork) => net.toJSON()],
+  ] as const)("%s throws InvalidCallError naming it, and the network still trains", (operation, call) => {
+    const net = new A2SNeuralNetwork({ hiddenLayers: [3] });
+    const error = thrown(() => call(net));
+    expect(error).toBeInstanceOf(InvalidCallError);
+    expect(error).toBeInstanceOf(A2SError);
+    expect(error).toMatchObject({ operation, code: "INVALID_CALL" });
+    expect((error as Error).message).toContain("no layers yet");
+    net.train(xor, { iterations: 1 });
+    expect(net.t).toBe(4);
   });
 });
 
@@ -191,7 +147,7 @@ describe("applyGradients", () => {
     "biases.2": new Float32Array(1).fill(0.1),
   });
 
-  test("takes one A2S step: the first is lrAdam against the gradient's sign", () => {
+  test("takes one step: A2S's first is lrAdam against the gradient's sign", () => {
     const n = net();
     const before = n.toJSON();
     n.applyGradients(grads());
@@ -199,35 +155,56 @@ describe("applyGradients", () => {
     const b0 = (before.layers[1] as Record<string, { bias: number }>)["0"]?.bias as number;
     const b1 = (after.layers[1] as Record<string, { bias: number }>)["0"]?.bias as number;
     // m_hat / sqrt(v_hat) is exactly 1 on the first step; eps (1e-8) and float32 rounding of a bias of order 1 (6e-8) remain.
-    expect(b1 - b0).toBeCloseTo(-A2S_DEFAULTS.lrAdam, 6);
+    expect(b1 - b0).toBeCloseTo(-(n.options.lrAdam as number), 6);
+    expect(n.t).toBe(1);
   });
 
   test.each([
-    ["a missing tensor", (g: Record<string, Float32Array>) => delete g["biases.2"], TensorMismatchError],
+    [
+      "a missing tensor",
+      (g: Record<string, Float32Array>) => delete g["biases.2"],
+      TensorMismatchError,
+      "biases.2",
+    ],
     [
       "an unknown tensor",
       (g: Record<string, Float32Array>) => (g["weights.3"] = new Float32Array(1)),
       TensorMismatchError,
+      "weights.3",
     ],
     [
       "a wrong length",
       (g: Record<string, Float32Array>) => (g["weights.1"] = new Float32Array(5)),
       TensorMismatchError,
+      "weights.1",
+    ],
+    [
+      "a Float64Array",
+      (g: Record<string, Float32Array>) => (g["biases.1"] = new Float64Array(3) as never),
+      TensorMismatchError,
+      "biases.1",
     ],
     [
       "a NaN",
       (g: Record<string, Float32Array>) => ((g["weights.2"] as Float32Array)[1] = Number.NaN),
       NonFiniteGradientError,
+      "weights.2",
     ],
-  ])("%s: a typed error, nothing changed", (_, spoil, type) => {
+    [
+      "a finite gradient whose square overflows float32",
+      (g: Record<string, Float32Array>) => ((g["weights.2"] as Float32Array)[2] = 1e38),
+      NonFiniteResultError,
+      "weights.2",
+    ],
+  ])("%s: a typed error naming the tensor, nothing changed", (_, spoil, type, tensor) => {
     const n = net();
     n.applyGradients(grads());
-    const json = n.toJSON();
-    const state = n.saveCheckpoint();
+    const before = snapshot(n);
     const g = grads();
     spoil(g);
-    expect(() => n.applyGradients(g)).toThrow(type);
-    expect(n.toJSON()).toEqual(json);
-    expect(n.saveCheckpoint()).toEqual(state);
+    const error = thrown(() => n.applyGradients(g));
+    expect(error).toBeInstanceOf(type);
+    expect(error).toMatchObject({ tensor });
+    expect(snapshot(n)).toEqual(before);
   });
 });

@@ -1,16 +1,18 @@
 import { describe, expect, test } from "vitest";
-import { A2SError, A2SNeuralNetwork, InvalidOptionError, TrainingDataError } from "../src/index.js";
+import {
+  A2SError,
+  A2SNeuralNetwork,
+  InvalidCallError,
+  InvalidOptionError,
+  TrainingDataError,
+} from "../src/index.js";
+import { snapshot } from "./helpers.js";
 import { brainJSON } from "./reference-mlp.js";
 
 const good = () => [
   { input: [0, 1, 0.5], output: [1, 0] },
   { input: [1, 0, 0.25], output: [0, 1] },
 ];
-
-/** Weights, options and optimizer state, as bytes: equal snapshots mean nothing changed. */
-function snapshot(net: A2SNeuralNetwork) {
-  return { json: JSON.stringify(net.toJSON()), state: net.saveCheckpoint() };
-}
 
 /** A network that has already taken steps, so that its optimizer state is not all zeros. */
 function trained() {
@@ -68,7 +70,7 @@ describe("bad training data", () => {
     })();
     expect(error).toBeInstanceOf(TrainingDataError);
     expect(error).toBeInstanceOf(A2SError);
-    expect(error).toMatchObject({ path, problem, code: "TENSOR_MISMATCH" });
+    expect(error).toMatchObject({ path, problem, code: "INVALID_TRAINING_DATA" });
     expect((error as Error).message).toContain(path);
     expect((error as Error).message).toContain("nothing was trained");
     expect(snapshot(net)).toEqual(before);
@@ -83,7 +85,7 @@ describe("bad training data", () => {
       ]),
     ).toThrow(/data\[1\]\.input has 3 values, expected 2/);
     // Not even the layers were built from the bad data.
-    expect(() => net.saveCheckpoint()).toThrow(/no layers yet/);
+    expect(() => net.saveCheckpoint()).toThrow(InvalidCallError);
   });
 
   test("NaN in a hash-form (lookup) pattern is refused too", () => {
@@ -102,7 +104,7 @@ describe("bad training data", () => {
     expect(snapshot(net)).toEqual(before);
   });
 
-  test("brain's adam praxis is refused: A2S does the updates", () => {
+  test("brain's adam praxis is refused: the network's optimizer does the updates", () => {
     expect(() => new A2SNeuralNetwork({ praxis: "adam" })).toThrow(InvalidOptionError);
     const net = trained();
     const before = snapshot(net);
@@ -112,7 +114,26 @@ describe("bad training data", () => {
     expect(snapshot(net)).toEqual(before);
   });
 
-  test("bad A2S options are refused at construction and in JSON", () => {
+  test("brain's own training options out of its range are InvalidOptionErrors, before anything changes", () => {
+    // brain alone throws a plain Error, after it has assigned them.
+    expect(() => new A2SNeuralNetwork({ iterations: -1 })).toThrow(
+      expect.objectContaining({ name: "InvalidOptionError", option: "iterations", value: -1 }),
+    );
+    const net = trained();
+    const before = { ...snapshot(net), trainOpts: JSON.stringify(net.toJSON().trainOpts) };
+    const after = () => ({ ...snapshot(net), trainOpts: JSON.stringify(net.toJSON().trainOpts) });
+    expect(() => net.train(good(), { iterations: 1, learningRate: 5 })).toThrow(
+      expect.objectContaining({ name: "InvalidOptionError", option: "learningRate", value: 5 }),
+    );
+    expect(after()).toEqual(before);
+    const json = net.toJSON();
+    expect(() => net.fromJSON({ ...json, trainOpts: { ...json.trainOpts, errorThresh: 2 } })).toThrow(
+      expect.objectContaining({ name: "InvalidOptionError", option: "trainOpts.errorThresh", value: 2 }),
+    );
+    expect(after()).toEqual(before);
+  });
+
+  test("bad A2S options are refused at construction and in (pre-0.2) JSON", () => {
     expect(() => new A2SNeuralNetwork({ a2s: { lrAdam: -1 } })).toThrow(
       expect.objectContaining({ option: "lrAdam", value: -1 }),
     );
@@ -120,7 +141,7 @@ describe("bad training data", () => {
     const net = trained();
     const before = snapshot(net);
     expect(() => net.fromJSON({ ...brainJSON([3, 5, 2], "relu"), a2s: { beta1: 1 } })).toThrow(
-      expect.objectContaining({ option: "beta1" }),
+      expect.objectContaining({ name: "InvalidOptionError", option: "beta1" }),
     );
     expect(snapshot(net)).toEqual(before);
   });

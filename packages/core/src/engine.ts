@@ -184,12 +184,14 @@ export class Engine<T> {
 
   /**
    * Fixes the tensor set before any step (zero state, `t` stays 0), so that checkpoints
-   * carry the tensors' shapes and a checkpoint of other tensors is refused at once.
+   * carry the tensors' shapes and a checkpoint of other tensors is refused at once. A
+   * parameter group that takes none of them is refused at the first update, as without a
+   * declaration.
    */
   declare(tensors: readonly { name: string; shape: readonly number[]; dtype: FloatDType }[]): void {
     this.#checkUsable("declare");
     if (this.#tensors !== undefined) throw new InvalidCallError("declare", "the tensors are fixed already");
-    const prepared = this.#fresh(tensors);
+    const prepared = this.#fresh(tensors, false);
     this.#install(prepared.tensors, prepared.dtypes, prepared.state);
     this.#bound = true;
   }
@@ -218,6 +220,13 @@ export class Engine<T> {
     const held = this.#tensors;
     if (held === undefined) return { ...this.#fresh(inputs), t, inputs };
     const ordered = this.#order(held, inputs);
+    // Declared or loaded before any update: the first update still refuses a group that takes nothing.
+    if (this.#t === 0) {
+      assignGroups(
+        this.#algorithm.optionSet,
+        ordered.map((input) => input.name),
+      );
+    }
     let adopt = false;
     ordered.forEach((input, i) => {
       const info = held[i] as TensorInfo;
@@ -288,9 +297,12 @@ export class Engine<T> {
     });
   }
 
-  #fresh(inputs: readonly { name: string; shape: readonly number[]; dtype: FloatDType }[]) {
+  #fresh(
+    inputs: readonly { name: string; shape: readonly number[]; dtype: FloatDType }[],
+    refuseUnusedGroups = true,
+  ) {
     const names = inputs.map((input) => input.name);
-    const groups = assignGroups(this.#algorithm.optionSet, names);
+    const groups = assignGroups(this.#algorithm.optionSet, names, refuseUnusedGroups);
     const tensors = inputs.map((input, i) => ({
       name: input.name,
       shape: [...input.shape],
@@ -594,7 +606,7 @@ export class Engine<T> {
     const held = this.#tensors;
     let order = checkpoint.tensors;
     if (held !== undefined && checkpoint.tensors.length > 0) order = pairWithHeld(held, checkpoint, match);
-    const groups = order.length > 0 ? assignGroupsForLoad(algorithm, held, order) : [];
+    const groups = order.length > 0 ? assignGroupsForLoad(algorithm, held, order, checkpoint.t > 0) : [];
     // Everything checked: upload, then swap.
     const upload = (values: FloatArray, dtype: FloatDType, label: string, shape: readonly number[]) =>
       this.backend.fromHost(castChecked(values, dtype, label), shape);
@@ -736,10 +748,12 @@ function assignGroupsForLoad(
   algorithm: Algorithm,
   held: readonly TensorInfo[] | undefined,
   order: Checkpoint["tensors"],
+  updated: boolean,
 ): number[] {
   const names = order.map((tensor, i) => held?.[i]?.name ?? tensor.name);
   try {
-    return assignGroups(algorithm.optionSet, names);
+    // Before any update (a declared tensor set saved at t = 0) the first update checks them.
+    return assignGroups(algorithm.optionSet, names, updated);
   } catch (error) {
     if (error instanceof InvalidOptionError) throw new CheckpointError("header", `stored ${error.message}`);
     throw error;

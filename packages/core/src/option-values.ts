@@ -193,13 +193,15 @@ export function selects(selector: TensorSelector, name: string): boolean {
 /**
  * The group of each tensor: 0 for the top-level options, `g + 1` for `groups[g]` (the
  * first group that takes it). Throws {@link InvalidOptionError} for a group that takes
- * no tensor, which is almost always a typo.
+ * no tensor, which is almost always a typo, unless `refuseUnused` is false (a tensor set
+ * fixed before the first update, which checks it then).
  */
-export function assignGroups(set: OptionSet, names: readonly string[]): number[] {
+export function assignGroups(set: OptionSet, names: readonly string[], refuseUnused = true): number[] {
   const assigned = names.map((name) => {
     const g = set.groups.findIndex((group) => selects(group.tensors, name));
     return g + 1;
   });
+  if (!refuseUnused) return assigned;
   set.groups.forEach((group, g) => {
     if (!names.some((name) => selects(group.tensors, name))) {
       throw new InvalidOptionError(

@@ -24,6 +24,7 @@ import {
   type SGDMomentumOptions,
   type StepDiagnostics,
   type StepOutcome,
+  type StepTensorInput,
   sgdMomentum,
   TensorMismatchError,
   type TensorRecord,
@@ -131,10 +132,10 @@ export class Optimizer {
     return kernel?.supports?.(algorithm) === false ? undefined : kernel;
   }
 
-  #prepare(params: TensorRecord, grads: TensorRecord): PreparedStep<FloatArray> {
-    if (this.#busy) throw new InvalidCallError("update", "an updateAsync is still running; await it first");
+  /** The engine's view of `params` and `grads`: names, shapes (settings, held or flat), dtypes. */
+  #inputs(params: TensorRecord, grads: TensorRecord): StepTensorInput<FloatArray>[] {
     const held = this.#engine.tensors;
-    const inputs = pairTensors(params, grads).map(({ name, param, grad }) => {
+    return pairTensors(params, grads).map(({ name, param, grad }) => {
       const given = this.#settings.shapes?.[name];
       const heldShape = held?.find((info) => info.name === name && info.size === param.length)?.shape;
       const shape = given ?? heldShape ?? [param.length];
@@ -143,7 +144,27 @@ export class Optimizer {
       }
       return { name, shape, dtype: dtypeOf(param), param, grad };
     });
-    return this.#engine.prepare(inputs);
+  }
+
+  #prepare(params: TensorRecord, grads: TensorRecord): PreparedStep<FloatArray> {
+    if (this.#busy) throw new InvalidCallError("update", "an updateAsync is still running; await it first");
+    return this.#engine.prepare(this.#inputs(params, grads));
+  }
+
+  /**
+   * Fixes the tensor set before any step from the parameters {@link update} will take
+   * (names, lengths, dtypes; shapes from the `shapes` setting), with zero state and `t`
+   * still 0: checkpoints then carry the tensors' shapes, and a checkpoint of other
+   * tensors is refused at once.
+   *
+   * @throws TensorMismatchError a parameter that is no Float32Array or Float64Array, or
+   * does not fit its `shapes` entry.
+   * @throws InvalidCallError the tensor set is fixed already (by a step, a load or a
+   * declaration), or an updateAsync is running.
+   */
+  declare(params: TensorRecord): void {
+    if (this.#busy) throw new InvalidCallError("declare", "an updateAsync is still running; await it first");
+    this.#engine.declare(this.#inputs(params, params));
   }
 
   /**

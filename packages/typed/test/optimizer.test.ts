@@ -4,7 +4,9 @@ import {
   type A2SOptions,
   Adam,
   cosineDecaySchedule,
+  decodeCheckpoint,
   exponentialDecay,
+  InvalidCallError,
   InvalidOptionError,
   type Kernel,
   NonFiniteGradientError,
@@ -271,6 +273,47 @@ describe("A2S", () => {
     );
     optimizer.update({ W: new Float32Array(6) }, { W: new Float32Array(6) });
     expect(optimizer.t).toBe(1);
+  });
+
+  test.each([
+    "fused",
+    "generic",
+  ] as const)("declare fixes the tensor set before any step, and the run is that of an undeclared optimizer (%s)", (kernel) => {
+    const params = makeParams("float32");
+    const declared = new A2S(BLEND, { kernel, shapes: { W: [2, 3] } });
+    declared.declare(params);
+    expect(declared.t).toBe(0);
+    const saved = decodeCheckpoint(declared.saveCheckpoint());
+    expect(saved.tensors.map((t) => [t.name, t.shape])).toEqual([
+      ["W", [2, 3]],
+      ["b", [3]],
+      ["s", [1]],
+    ]);
+    expect(() => declared.declare(params)).toThrow(InvalidCallError);
+    const other = new A2S(BLEND);
+    const longer = { ...params, b: new Float32Array(4) };
+    other.update(longer, gradients(longer, 1));
+    expect(() => declared.loadCheckpoint(other.saveCheckpoint())).toThrow(
+      expect.objectContaining({ name: "CheckpointError", problem: "tensors" }),
+    );
+    const plain = cloneRecord(params);
+    run(declared, params, 0, 12);
+    run(new A2S(BLEND, { kernel }), plain, 0, 12);
+    expect(params).toEqual(plain);
+  });
+
+  test("declare refuses what update refuses, and a group that takes nothing waits for the first update", () => {
+    expect(() => new A2S().declare({ x: Int32Array.of(1) } as never)).toThrow(TensorMismatchError);
+    expect(() => new A2S({}, { shapes: { W: [4] } }).declare(makeParams("float64"))).toThrow(
+      expect.objectContaining({ tensor: "W", kind: "length" }),
+    );
+    const optimizer = new A2S({ groups: [{ tensors: ["typo"], weightDecay: 0 }] });
+    const params = makeParams("float64");
+    optimizer.declare(params);
+    expect(() => optimizer.update(params, gradients(params, 1))).toThrow(
+      expect.objectContaining({ name: "InvalidOptionError", option: "groups[0].tensors" }),
+    );
+    expect(optimizer.t).toBe(0);
   });
 
   test("options are the seed's defaults overlaid with what was given, additions off", () => {
