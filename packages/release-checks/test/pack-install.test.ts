@@ -23,7 +23,9 @@ const FRAMEWORKS = [
 ];
 
 const project = mkdtempSync(join(tmpdir(), "a2s-pack-install-"));
-afterAll(() => rmSync(project, { recursive: true, force: true }));
+// Removing an installed project (tens of thousands of files) outlasts vitest's 10 s hook
+// limit on a busy machine; a cleanup is no test, so it gets room.
+afterAll(() => rmSync(project, { recursive: true, force: true }), 120_000);
 
 const CONFORMANCE_TEST = `
 import { conformanceSuite } from "@a2s/conformance";
