@@ -12,7 +12,9 @@ import { ADAPTER_FAMILIES } from "./adapters/index.js";
 import type { StepAdapter, TrainAdapter } from "./adapters/types.js";
 import { measureBandwidth } from "./bandwidth.js";
 import { parseCli, USAGE, UsageError } from "./cli.js";
+import { startLimit } from "./limit.js";
 import { matmulRows } from "./matmul.js";
+import { measurePlacements } from "./placement.js";
 import { makePlan } from "./plan.js";
 import { renderReport } from "./report.js";
 import type { BenchResults } from "./results.js";
@@ -40,9 +42,11 @@ async function main(argv: readonly string[]): Promise<void> {
       loadavgEnd: [],
     },
     seconds: 0,
+    limit: { available: false, reason: "not run" },
     steps: [],
     memory: [],
     bandwidth: null,
+    placements: [],
     matmul: [],
     training: [],
     seed: { available: false, reason: "skipped (--no-seed)" },
@@ -74,7 +78,8 @@ async function main(argv: readonly string[]): Promise<void> {
     log(`  failed: ${firstLine(error)}`);
   }
 
-  log("optimizer steps");
+  log("optimizer steps: the C limit, then the adapters, then the C limit again");
+  const limit = await startLimit(plan, log);
   // Measured rows go before the rows of adapters that did not load.
   const measured = [];
   for (const adapter of steppers) {
@@ -83,6 +88,19 @@ async function main(argv: readonly string[]): Promise<void> {
     results.memory.push(...memory);
   }
   results.steps.unshift(...measured);
+  results.limit = await limit.finish();
+
+  log("fused A2S in WebAssembly: where the arrays live");
+  try {
+    results.placements = await measurePlacements(
+      steppers.find((s) => s.name === "typed fused"),
+      plan,
+      log,
+    );
+  } catch (error) {
+    results.placementNote = firstLine(error);
+    log(`  not measured: ${results.placementNote}`);
+  }
 
   log("matrix multiply");
   try {
