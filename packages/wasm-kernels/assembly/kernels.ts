@@ -4,10 +4,10 @@
 // the host lays the arrays out 16-byte aligned and never overlapping. Nothing here
 // allocates: the module has no data segment and no runtime, so the host owns every byte.
 //
-// The host passes 1 - beta as its own argument, rounded once from the double, rather than
-// having it computed here in f32 from an already rounded beta.
-// Pass 1 (gradientStats) reads each gradient once for the three sums the host needs for
-// the whole step; pass 2 (a2sUpdate / adamUpdate) updates one tensor in one loop.
+// Pass 1 (gradientStats) reads each gradient once for what the host needs for the whole
+// step; pass 2 (a2sUpdate / adamUpdate) updates one tensor in one loop. The host passes
+// 1 - beta as its own argument, rounded once from the double, rather than having it
+// computed here in f32 from an already rounded beta.
 
 /** Elements per block of the fast sums: each f32 lane adds BLOCK / 4 squares before the
  * block's sum joins the f64 total, so rounding stays near float32's unit roundoff. */
@@ -30,19 +30,17 @@ function maxLane(x: v128): f32 {
 }
 
 /**
- * Pass 1 for one tensor: writes to `out` (four f64) the sum of g^2, the sum of
- * (c*g - prev)^2, max |g|, and a finiteness probe that is 0 when every g is finite and
- * NaN otherwise (g * 0 is NaN exactly for NaN and ±Infinity). Squares are summed in f32
- * within a block and in f64 across blocks; a square that overflows f32 makes a sum
- * infinite, and the host then asks gradientStatsExact.
+ * Pass 1 for one tensor: writes to `out` (three f64) the sum of g^2, the sum of
+ * (c*g - prev)^2 and max |g|. Squares are summed in f32 within a block and in f64 across
+ * blocks. A NaN or ±Infinity in g makes the first sum NaN or infinite, and so does a
+ * finite g whose f32 square overflows: either way the host asks gradientStatsExact,
+ * which tells the two apart.
  */
 export function gradientStats(g: usize, prev: usize, n: i32, c: f32, out: usize): void {
   const cv = f32x4.splat(c);
-  const zero = f32x4.splat(0);
   let sumSq = f64x2.splat(0);
   let sumDiff = f64x2.splat(0);
   let maxAbs = f32x4.splat(0);
-  let probe = f32x4.splat(0);
   const vectorBytes = (<usize>(n & ~3)) << 2;
   let o: usize = 0;
   while (o < vectorBytes) {
@@ -54,8 +52,8 @@ export function gradientStats(g: usize, prev: usize, n: i32, c: f32, out: usize)
       const d = f32x4.sub(f32x4.mul(cv, gv), v128.load(prev + o));
       blockSq = f32x4.add(blockSq, f32x4.mul(gv, gv));
       blockDiff = f32x4.add(blockDiff, f32x4.mul(d, d));
+      // pmax is one instruction; a NaN here is caught by the sums, so its NaN rule does not matter.
       maxAbs = f32x4.pmax(maxAbs, f32x4.abs(gv));
-      probe = f32x4.add(probe, f32x4.mul(gv, zero));
     }
     sumSq = f64x2.add(sumSq, widen(blockSq));
     sumDiff = f64x2.add(sumDiff, widen(blockDiff));
@@ -63,26 +61,22 @@ export function gradientStats(g: usize, prev: usize, n: i32, c: f32, out: usize)
   let sq = sumLanes64(sumSq);
   let diff = sumLanes64(sumDiff);
   let top = maxLane(maxAbs);
-  let bad =
-    <f64>(f32x4.extract_lane(probe, 0) + f32x4.extract_lane(probe, 1)) +
-    <f64>(f32x4.extract_lane(probe, 2) + f32x4.extract_lane(probe, 3));
   for (let tail = vectorBytes; tail < (<usize>n) << 2; tail += 4) {
     const gi = load<f32>(g + tail);
     const d = c * gi - load<f32>(prev + tail);
     sq += <f64>(gi * gi);
     diff += <f64>(d * d);
     top = max(top, abs(gi));
-    bad += <f64>(gi * 0);
   }
   store<f64>(out, sq);
   store<f64>(out, diff, 8);
   store<f64>(out, <f64>top, 16);
-  store<f64>(out, bad, 24);
 }
 
 /**
- * Pass 1 in f64 throughout, element by element: for finite gradients whose f32 squares
- * overflowed in gradientStats. Same outputs; the probe is 0 (the host checked finiteness).
+ * Pass 1 in f64 throughout, element by element, for when gradientStats's sums came out
+ * non-finite. The same three results, and a fourth f64: 1 when every g is finite (f64
+ * squares of f32 values cannot overflow, so the sum of g^2 is finite exactly then), else 0.
  */
 export function gradientStatsExact(g: usize, prev: usize, n: i32, c: f32, out: usize): void {
   let sq: f64 = 0;
@@ -98,7 +92,7 @@ export function gradientStatsExact(g: usize, prev: usize, n: i32, c: f32, out: u
   store<f64>(out, sq);
   store<f64>(out, diff, 8);
   store<f64>(out, <f64>top, 16);
-  store<f64>(out, 0, 24);
+  store<f64>(out, sq - sq === 0 ? 1 : 0, 24);
 }
 
 /** Index of the first NaN or ±Infinity in g, or -1. */

@@ -71,16 +71,17 @@ export class KernelMemory<Name extends string> {
   }
 
   /**
-   * Pass 1 over `grad` and `prev` (byte offsets), with the exact f64 pass when the fast
-   * one's float32 squares overflowed on finite gradients.
+   * Pass 1 over `grad` and `prev` (byte offsets): the fast pass, and the exact one when the
+   * fast sums are not finite (a non-finite gradient, or float32 squares that overflowed).
    */
   protected stats(grad: number, prev: number, n: number, clip: number): GradientStats {
     const c = Math.fround(clip);
-    this.kernels.gradientStats(grad, prev, n, c, STATS_OFFSET);
     const s = this.#stats;
-    const finite = s[3] === 0;
-    if (finite && !(Number.isFinite(s[0]) && Number.isFinite(s[1]))) {
+    this.kernels.gradientStats(grad, prev, n, c, STATS_OFFSET);
+    let finite = true;
+    if (!(Number.isFinite(s[0]) && Number.isFinite(s[1]))) {
       this.kernels.gradientStatsExact(grad, prev, n, c, STATS_OFFSET);
+      finite = s[3] === 1;
     }
     return { sumSquares: s[0] as number, diffSquares: s[1] as number, maxAbs: s[2] as number, finite };
   }

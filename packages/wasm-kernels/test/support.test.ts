@@ -20,3 +20,18 @@ describe("feature detection", () => {
     expect(() => new AdamKernels([4])).toThrow(new WasmSimdUnavailableError(message));
   });
 });
+
+describe("runs outside Node", () => {
+  // Browsers have none of Node's modules or globals: the module comes from base64 via atob.
+  it("the sources import no Node module and use no Node global", async () => {
+    const { readdir, readFile } = await import("node:fs/promises");
+    const dir = new URL("../src/", import.meta.url);
+    const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith(".ts"));
+    expect(files).toContain("module.ts");
+    for (const file of files) {
+      // Comments may name what the code avoids.
+      const code = (await readFile(new URL(file, dir), "utf8")).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+      expect(code, file).not.toMatch(/from "node:|\bBuffer\b|\bprocess\.|\brequire\(|__dirname|import\.meta/);
+    }
+  });
+});
