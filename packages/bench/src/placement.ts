@@ -7,12 +7,12 @@
 import type { StepAdapter } from "./adapters/types.js";
 import { froundA2SStep } from "./fround-step.js";
 import { type Task, timeSideBySide } from "./measure.js";
+import { FROUND_LABEL, PLACEMENT_LABELS, type Placement, TYPED_FUSED_LABEL } from "./placement-labels.js";
 import type { RunPlan } from "./plan.js";
 import type { PlacementRow } from "./results.js";
 import { shapesFor } from "./shapes.js";
-import { PLACEMENT_LABELS, type Placement, wasmA2SStepper } from "./wasm-host.js";
+import { wasmA2SStepper } from "./wasm-host.js";
 
-export const FROUND_LABEL = "JavaScript, float32 arithmetic (Math.fround)";
 const PLACEMENTS: readonly Placement[] = ["all", "copy", "views"];
 
 export async function measurePlacements(
@@ -28,7 +28,7 @@ export async function measurePlacements(
     const typed = typedFused ? await typedFused.make("A2S", shapes) : undefined;
     if (typed)
       variants.push({
-        variant: "typed fused (JavaScript, float64 arithmetic)",
+        variant: TYPED_FUSED_LABEL,
         task: { run: () => typed.step(), async: false },
       });
     const fround = froundA2SStep(shapes);

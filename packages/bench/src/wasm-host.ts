@@ -6,18 +6,10 @@
 import { A2S_DEFAULTS, ADAM_DEFAULTS } from "@a2s/core";
 import type { A2SKernels, AdamKernels } from "@a2s/wasm-kernels";
 import type { StateSize, Stepper, TensorShapes } from "./adapters/types.js";
+import type { Placement } from "./placement-labels.js";
 import { countParams, stepInputs } from "./shapes.js";
 
 type Wasm = typeof import("@a2s/wasm-kernels");
-
-export type Placement = "views" | "copy" | "all";
-
-/** What each placement copies per step, as the report labels it. */
-export const PLACEMENT_LABELS: Readonly<Record<Placement, string>> = {
-  all: "wasm simd, every array copied in and out",
-  copy: "wasm simd, state in wasm memory, p and g copied",
-  views: "wasm simd, p and g in wasm memory (no copies)",
-};
 
 /** The bytes of the state slots in the kernels' memory. */
 function slotBytes<Name extends string>(

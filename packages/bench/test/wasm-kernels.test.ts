@@ -7,10 +7,11 @@ import { A2S } from "@a2s/typed";
 import { describe, expect, it } from "vitest";
 import { loadWasmKernels } from "../src/adapters/wasm-kernels.js";
 import { froundA2SStep } from "../src/fround-step.js";
-import { FROUND_LABEL, measurePlacements } from "../src/placement.js";
+import { measurePlacements } from "../src/placement.js";
+import { FROUND_LABEL, PLACEMENT_LABELS, TYPED_FUSED_LABEL } from "../src/placement-labels.js";
 import { makePlan } from "../src/plan.js";
 import { MLP_PARAMS, MLP_SHAPES, stepInputs } from "../src/shapes.js";
-import { PLACEMENT_LABELS, wasmA2SStepper } from "../src/wasm-host.js";
+import { wasmA2SStepper } from "../src/wasm-host.js";
 import { relativeError } from "./relative-error.js";
 
 const wasm = await import("@a2s/wasm-kernels");
@@ -99,7 +100,7 @@ describe("placements", () => {
     const [typedFused] = (await import("../src/adapters/typed.js").then((m) => m.loadTyped())).steppers;
     const rows = await measurePlacements(typedFused, plan, () => {});
     expect(rows.map((r) => [r.variant, r.size])).toEqual([
-      ["typed fused (JavaScript, float64 arithmetic)", 2000],
+      [TYPED_FUSED_LABEL, 2000],
       [FROUND_LABEL, 2000],
       [PLACEMENT_LABELS.all, 2000],
       [PLACEMENT_LABELS.copy, 2000],
