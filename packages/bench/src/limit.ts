@@ -148,6 +148,7 @@ export function limitRows(runs: readonly LimitSamples[]): LimitRow[] {
       a2sMs: median(a2s),
       adamMs: median(adam),
       samples: a2s.length,
+      a2sRunMs: same.map((r) => median(r.a2sMs)),
     };
   });
 }

@@ -57,10 +57,11 @@ export function renderReport(r: BenchResults): string {
   if (r.limit.available) {
     const { label, compiler, vectorised } = r.limit;
     for (const [i, l] of r.limit.rows.entries()) {
+      const runs = `${l.samples} timed steps; A2S per run ${l.a2sRunMs.map(ms).join(", ")} ms`;
       const note =
         i === 0
-          ? `${compiler}; ${vectorised === null ? "vectorisation not reported" : `vectorised: ${vectorised.join(", ") || "none"}`}`
-          : `${l.samples} timed steps`;
+          ? `${compiler}; ${vectorised === null ? "vectorisation not reported" : `vectorised: ${vectorised.join(", ") || "none"}`}; ${runs}`
+          : runs;
       lines.push(
         `| ${label} | ${count(l.size)} | ${l.tensors} | ${ms(l.a2sMs)} | ${ms(l.adamMs)} | ` +
           `${times(ratio(l.a2sMs, l.adamMs))} | 1.00x | 1.00x | ${vsSeed(l.size, l.a2sMs)} | ${note} |`,

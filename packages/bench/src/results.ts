@@ -37,6 +37,8 @@ export interface LimitRow {
   adamMs: number;
   /** Timed steps behind each median, over the runs before and after the adapters' rows. */
   samples: number;
+  /** The A2S median of each run on its own: how far the machine's load moved it. */
+  a2sRunMs: number[];
 }
 
 /** The hardware limit: c/fused-step.c compiled here, or why it could not run. */

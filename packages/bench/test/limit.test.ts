@@ -317,8 +317,8 @@ describe("timing", () => {
       { size: 10, tensors: 1, a2sMs: [10, 11, 12], adamMs: [7, 8, 9] },
     ]);
     expect(rows).toEqual([
-      { size: 10, tensors: 1, a2sMs: 6.5, adamMs: 6.5, samples: 6 },
-      { size: 20, tensors: 1, a2sMs: 9, adamMs: 9, samples: 1 },
+      { size: 10, tensors: 1, a2sMs: 6.5, adamMs: 6.5, samples: 6, a2sRunMs: [2, 11] },
+      { size: 20, tensors: 1, a2sMs: 9, adamMs: 9, samples: 1, a2sRunMs: [9] },
     ]);
   });
 });

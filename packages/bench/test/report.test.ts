@@ -43,8 +43,8 @@ function results(): BenchResults {
       compiler: "cc (Debian 12.2.0-14) 12.2.0",
       vectorised: ["diff_squares", "a2s_update", "adam_update"],
       rows: [
-        { size: 109_386, tensors: 6, a2sMs: 0.1, adamMs: 0.05, samples: 600 },
-        { size: 10_000_000, tensors: 1, a2sMs: 16, adamMs: 8, samples: 60 },
+        { size: 109_386, tensors: 6, a2sMs: 0.1, adamMs: 0.05, samples: 600, a2sRunMs: [0.09, 0.11] },
+        { size: 10_000_000, tensors: 1, a2sMs: 16, adamMs: 8, samples: 60, a2sRunMs: [14, 18] },
       ],
     },
     steps: [
@@ -127,10 +127,12 @@ describe("renderReport", () => {
     const firstRow = table.split("\n").find((line) => line.startsWith("| C limit"));
     expect(firstRow).toBe(
       "| C limit (cc -O3 -march=native -fno-math-errno) | 109,386 | 6 | 0.100 | 0.050 | 2.00x | 1.00x | 1.00x | 73.00x | " +
-        "cc (Debian 12.2.0-14) 12.2.0; vectorised: diff_squares, a2s_update, adam_update |",
+        "cc (Debian 12.2.0-14) 12.2.0; vectorised: diff_squares, a2s_update, adam_update; " +
+        "600 timed steps; A2S per run 0.090, 0.110 ms |",
     );
     expect(report).toContain(
-      "| C limit (cc -O3 -march=native -fno-math-errno) | 10,000,000 | 1 | 16.00 | 8.00 | 2.00x | 1.00x | 1.00x | - | 60 timed steps |",
+      "| C limit (cc -O3 -march=native -fno-math-errno) | 10,000,000 | 1 | 16.00 | 8.00 | 2.00x | 1.00x | 1.00x | - | " +
+        "60 timed steps; A2S per run 14.00, 18.00 ms |",
     );
     expect(table.indexOf("| C limit")).toBeLessThan(table.indexOf("| typed fused"));
   });
