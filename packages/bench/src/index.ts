@@ -12,7 +12,9 @@ import { ADAPTER_FAMILIES } from "./adapters/index.js";
 import type { StepAdapter, TrainAdapter } from "./adapters/types.js";
 import { measureBandwidth } from "./bandwidth.js";
 import { parseCli, USAGE, UsageError } from "./cli.js";
+import { startLimit } from "./limit.js";
 import { matmulRows } from "./matmul.js";
+import { measurePlacements } from "./placement.js";
 import { makePlan } from "./plan.js";
 import { renderReport } from "./report.js";
 import type { BenchResults } from "./results.js";
@@ -40,9 +42,11 @@ async function main(argv: readonly string[]): Promise<void> {
       loadavgEnd: [],
     },
     seconds: 0,
+    limit: { available: false, reason: "not run" },
     steps: [],
     memory: [],
     bandwidth: null,
+    placements: [],
     matmul: [],
     training: [],
     seed: { available: false, reason: "skipped (--no-seed)" },
@@ -74,7 +78,23 @@ async function main(argv: readonly string[]): Promise<void> {
     log(`  failed: ${firstLine(error)}`);
   }
 
-  log("optimizer steps");
+  // Before the adapters' rows, on a fresh heap: placed after them (after tfjs and
+  // onnxruntime have run) the typed fused step here took several times as long as in its
+  // own row, while alone it matches it.
+  log("fused A2S in WebAssembly: where the arrays live");
+  try {
+    results.placements = await measurePlacements(
+      steppers.find((s) => s.name === "typed fused"),
+      plan,
+      log,
+    );
+  } catch (error) {
+    results.placementNote = firstLine(error);
+    log(`  not measured: ${results.placementNote}`);
+  }
+
+  log("optimizer steps: the C limit, then the adapters, then the C limit again");
+  const limit = await startLimit(plan, log);
   // Measured rows go before the rows of adapters that did not load.
   const measured = [];
   for (const adapter of steppers) {
@@ -83,6 +103,7 @@ async function main(argv: readonly string[]): Promise<void> {
     results.memory.push(...memory);
   }
   results.steps.unshift(...measured);
+  results.limit = await limit.finish();
 
   log("matrix multiply");
   try {

@@ -9,9 +9,11 @@ export interface RunPlan {
   stepSizes: readonly number[];
   /** Timing per size: fewer, longer calls at the large sizes. */
   timing(size: number): TimingPlan;
+  /** Rounds and timed steps of the C limit per size, in each of its two runs. */
+  limitTiming(size: number): { rounds: number; steps: number };
   /**
-   * Sizes above this run only where a step is cheap (the typed fused kernel, for the
-   * bandwidth figure); other adapters say they were skipped.
+   * Sizes above this run only where a step is cheap (the typed fused and WebAssembly
+   * kernels); other adapters say they were skipped.
    */
   slowAdapterMaxSize: number;
   /** Elements of the triad and of the bandwidth comparison. */
@@ -35,6 +37,7 @@ export function makePlan(quick: boolean): RunPlan {
         size > MLP_PARAMS
           ? { rounds: 1, iterations: 4, time: 0, warmupIterations: 2, warmupTime: 300 }
           : { rounds: 2, iterations: 10, time: 100, warmupIterations: 5, warmupTime: 150 },
+      limitTiming: (size) => ({ rounds: 2, steps: size >= LARGE ? 5 : size > MLP_PARAMS ? 20 : 100 }),
       slowAdapterMaxSize: 1_000_000,
       bandwidthElements: LARGE,
       trainingSteps: 30,
@@ -53,6 +56,7 @@ export function makePlan(quick: boolean): RunPlan {
           ? // A step of tfjs cpu or the generic kernel takes about half a second at 1e6.
             { rounds: 2, iterations: 8, time: 300, warmupIterations: 3, warmupTime: 300 }
           : { rounds: 4, iterations: 20, time: 400, warmupIterations: 10, warmupTime: 300 },
+    limitTiming: (size) => ({ rounds: 3, steps: size >= LARGE ? 10 : size > MLP_PARAMS ? 60 : 300 }),
     slowAdapterMaxSize: LARGE,
     bandwidthElements: LARGE,
     trainingSteps: EPOCH_STEPS,

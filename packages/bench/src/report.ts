@@ -1,6 +1,8 @@
 /** The Markdown report (results/bench.md and stdout), made from the JSON results alone. */
+import { PLACEMENT_LABELS, TYPED_FUSED_LABEL } from "./placement-labels.js";
 import { EPOCH_STEPS } from "./plan.js";
-import type { BenchResults, Kind, SeedOutput, StepRow } from "./results.js";
+import type { BenchResults, Kind, LimitRow, SeedOutput, StepRow } from "./results.js";
+import { FUSED_A2S_BYTES_PER_PARAM, gigabytesPerSecond } from "./triad.js";
 
 export const SEED_LABEL = "NumPy seed (float64)";
 
@@ -10,6 +12,16 @@ export const STEP_RATIO_GOAL = 1.3;
 export const BANDWIDTH_GOAL = 0.9;
 /** Goal: onnxruntime trains this many times faster per epoch than the NumPy seed. */
 export const ONNX_SPEEDUP_GOAL = 5;
+/** Goal: the typed A2S step at 1e7 parameters takes at most this many C-loop steps. */
+export const LIMIT_GOAL = 1.25;
+const LIMIT_GOAL_SIZE = 10_000_000;
+/** Rows held to {@link LIMIT_GOAL}: the typed fused kernel and the WebAssembly kernel. */
+const LIMIT_GOAL_ROWS = ["typed fused", "wasm simd"];
+
+/** The C loop's row at `size`, when it ran. */
+export function limitAt(r: BenchResults, size: number): LimitRow | undefined {
+  return r.limit.available ? r.limit.rows.find((l) => l.size === size) : undefined;
+}
 
 export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
   return a == null || b == null || b === 0 ? null : a / b;
@@ -29,30 +41,59 @@ export function renderReport(r: BenchResults): string {
   lines.push("## Optimizer step", "");
   lines.push(
     "Median milliseconds per step after warm-up (tinybench; A2S and Adam timed in alternating rounds). " +
-      "`vs seed` is the NumPy seed's A2S step time over this A2S step time (how many times faster).",
+      "`vs limit` is this step's time over the C loop's at the same size ([c/fused-step.c](../c/fused-step.c), " +
+      "compiled here, one thread, timed before and after the adapters' rows): how far from what the machine " +
+      "allows. `vs seed` is the NumPy seed's A2S step time over this A2S step time (how many times faster).",
     "",
   );
-  lines.push("| adapter | params | tensors | A2S ms | Adam ms | A2S / Adam | vs seed | note |");
-  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  lines.push(
+    "| adapter | params | tensors | A2S ms | Adam ms | A2S / Adam | A2S vs limit | Adam vs limit | vs seed | note |",
+  );
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  const vsSeed = (size: number, a2sMs: number | null) => {
+    const seedRow = seed?.steps.find((s) => s.size === size);
+    return times(ratio(seedRow ? seedRow.A2S.seconds * 1000 : null, a2sMs));
+  };
+  if (r.limit.available) {
+    const { label, compiler, vectorised } = r.limit;
+    for (const [i, l] of r.limit.rows.entries()) {
+      const runs = `${l.samples} timed steps; A2S per run ${l.a2sRunMs.map(ms).join(", ")} ms`;
+      const note =
+        i === 0
+          ? `${compiler}; ${vectorised === null ? "vectorisation not reported" : `vectorised: ${vectorised.join(", ") || "none"}`}; ${runs}`
+          : runs;
+      lines.push(
+        `| ${label} | ${count(l.size)} | ${l.tensors} | ${ms(l.a2sMs)} | ${ms(l.adamMs)} | ` +
+          `${times(ratio(l.a2sMs, l.adamMs))} | 1.00x | 1.00x | ${vsSeed(l.size, l.a2sMs)} | ${note} |`,
+      );
+    }
+  } else {
+    lines.push(`| C limit | | | | | | | | | skipped: ${r.limit.reason} |`);
+  }
   for (const row of r.steps) {
-    const seedRow = seed?.steps.find((s) => s.size === row.size);
-    const speedup = ratio(seedRow ? seedRow.A2S.seconds * 1000 : null, row.a2sMs);
+    const limit = limitAt(r, row.size);
     lines.push(
       `| ${row.adapter} | ${count(row.size)} | ${row.tensors} | ${ms(row.a2sMs)} | ${ms(row.adamMs)} | ` +
-        `${times(ratio(row.a2sMs, row.adamMs))} | ${times(speedup)} | ${row.note ?? ""} |`,
+        `${times(ratio(row.a2sMs, row.adamMs))} | ${times(ratio(row.a2sMs, limit?.a2sMs))} | ` +
+        `${times(ratio(row.adamMs, limit?.adamMs))} | ${vsSeed(row.size, row.a2sMs)} | ${row.note ?? ""} |`,
     );
   }
   if (seed) {
     for (const s of seed.steps) {
+      const limit = limitAt(r, s.size);
       lines.push(
         `| ${SEED_LABEL} | ${count(s.size)} | ${s.tensors} | ${ms(s.A2S.seconds * 1000)} | ${ms(s.Adam.seconds * 1000)} | ` +
-          `${times(s.A2S.seconds / s.Adam.seconds)} | 1.00x | ${s.A2S.samples} timed steps after 11 |`,
+          `${times(s.A2S.seconds / s.Adam.seconds)} | ${times(ratio(s.A2S.seconds * 1000, limit?.a2sMs))} | ` +
+          `${times(ratio(s.Adam.seconds * 1000, limit?.adamMs))} | 1.00x | ${s.A2S.samples} timed steps after 11 |`,
       );
     }
   } else if (!r.seed.available) {
-    lines.push(`| ${SEED_LABEL} | | | | | | | not measured: ${r.seed.reason} |`);
+    lines.push(`| ${SEED_LABEL} | | | | | | | | | not measured: ${r.seed.reason} |`);
   }
   lines.push("");
+
+  lines.push("## Fused A2S in WebAssembly: where the arrays live", "");
+  lines.push(...placementLines(r), "");
 
   lines.push("## Optimizer state", "");
   lines.push("Bytes of state per parameter, counted from the state itself after some steps.", "");
@@ -95,6 +136,14 @@ export function renderReport(r: BenchResults): string {
       `| typed fused A2S step | ${count(b.elements)} | ${ms(b.fusedA2SMs)} | 48 | ${gbs(b.fusedA2SGBs)} | ` +
         `${percent(ratio(b.fusedA2SGBs, b.triadGBs))} |`,
     );
+    const limit = limitAt(r, b.elements);
+    if (limit) {
+      const limitGBs = gigabytesPerSecond(FUSED_A2S_BYTES_PER_PARAM * b.elements, limit.a2sMs);
+      lines.push(
+        `| C limit A2S step (same two passes; timed in the step rows) | ${count(b.elements)} | ${ms(limit.a2sMs)} | 48 | ` +
+          `${gbs(limitGBs)} | ${percent(ratio(limitGBs, b.triadGBs))} |`,
+      );
+    }
   } else {
     lines.push("Not measured.");
   }
@@ -148,6 +197,28 @@ export function renderReport(r: BenchResults): string {
   return lines.join("\n");
 }
 
+/** The WebAssembly comparison: each way of running the step, per size, beside the typed fused step and the C loop. */
+function placementLines(r: BenchResults): string[] {
+  if (r.placements.length === 0) return [`Not measured: ${r.placementNote ?? "no rows"}.`];
+  const out = [
+    "The same A2S step (the seed's defaults, float32 storage) run five ways, timed side by side in alternating " +
+      "rounds at each size: how much the copies between the caller's Float32Arrays and WebAssembly memory cost, " +
+      "and whether float32 arithmetic alone would do. `vs typed fused` is this time over the typed fused step's " +
+      "in the same rounds; `vs limit` over the C loop's.",
+    "",
+    "| variant | params | A2S ms | vs typed fused | vs limit |",
+    "| --- | ---: | ---: | ---: | ---: |",
+  ];
+  for (const p of r.placements) {
+    const typed = r.placements.find((q) => q.size === p.size && q.variant === TYPED_FUSED_LABEL);
+    out.push(
+      `| ${p.variant} | ${count(p.size)} | ${ms(p.ms)} | ${times(ratio(p.ms, typed?.ms))} | ` +
+        `${times(ratio(p.ms, limitAt(r, p.size)?.a2sMs))} |`,
+    );
+  }
+  return out;
+}
+
 /** One line per goal: the figure measured and how far it is from the goal. */
 export function goalLines(r: BenchResults, seed: SeedOutput | null): string[] {
   const out: string[] = [];
@@ -176,6 +247,30 @@ export function goalLines(r: BenchResults, seed: SeedOutput | null): string[] {
         ? "not measured."
         : `${percent(fraction)} (${gbs(b?.fusedA2SGBs ?? null)} of ${gbs(b?.triadGBs ?? null)} GB/s), ` +
           `${fraction >= BANDWIDTH_GOAL ? "met" : "NOT met"}.`),
+  );
+  const limit = limitAt(r, LIMIT_GOAL_SIZE);
+  const limitParts = LIMIT_GOAL_ROWS.map((name) => {
+    const row = r.steps.find((s) => s.adapter === name && s.size === LIMIT_GOAL_SIZE);
+    const x = ratio(row?.a2sMs, limit?.a2sMs);
+    return x === null
+      ? `${name} not measured`
+      : `${name} ${times(x)} (${ms(row?.a2sMs ?? null)} vs ${ms(limit?.a2sMs ?? null)} ms) ${x <= LIMIT_GOAL ? "met" : "NOT met"}`;
+  });
+  // The kernels with nothing copied, from the WebAssembly comparison: what a caller that
+  // keeps its parameters and gradients in the kernels' memory gets.
+  const views = r.placements.find((p) => p.variant === PLACEMENT_LABELS.views && p.size === LIMIT_GOAL_SIZE);
+  const viewsRatio = ratio(views?.ms, limit?.a2sMs);
+  if (viewsRatio !== null) {
+    limitParts.push(
+      `${PLACEMENT_LABELS.views} ${times(viewsRatio)} (${ms(views?.ms ?? null)} ms, from the WebAssembly comparison) ` +
+        `${viewsRatio <= LIMIT_GOAL ? "met" : "NOT met"}`,
+    );
+  }
+  out.push(
+    `- A2S step at ${count(LIMIT_GOAL_SIZE)} parameters <= ${LIMIT_GOAL}x the C loop's: ` +
+      (r.limit.available
+        ? `${limitParts.join("; ")}.`
+        : `not measured (C limit skipped: ${r.limit.reason}).`),
   );
   const onnx = r.training.find((t) => t.adapter === "onnxruntime" && t.kind === "A2S");
   const seedA2S = seedEpoch(seed, "A2S");

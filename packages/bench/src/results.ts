@@ -29,6 +29,40 @@ export interface MemoryRow {
   source: string;
 }
 
+/** The C loop's step at one size: the same tensors as the adapters' rows. */
+export interface LimitRow {
+  size: number;
+  tensors: number;
+  a2sMs: number;
+  adamMs: number;
+  /** Timed steps behind each median, over the runs before and after the adapters' rows. */
+  samples: number;
+  /** The A2S median of each run on its own: how far the machine's load moved it. */
+  a2sRunMs: number[];
+}
+
+/** The hardware limit: c/fused-step.c compiled here, or why it could not run. */
+export type LimitResult =
+  | {
+      available: true;
+      /** Row label, e.g. "C limit (cc -O3 -march=native -fno-math-errno)". */
+      label: string;
+      /** First line of the compiler's `--version`. */
+      compiler: string;
+      /** Kernels in which the compiler reported a vectorised loop; null when it cannot report that. */
+      vectorised: string[] | null;
+      rows: LimitRow[];
+    }
+  | { available: false; reason: string };
+
+/** One way of running the fused A2S step, at one size, from the WebAssembly comparison. */
+export interface PlacementRow {
+  variant: string;
+  size: number;
+  /** Median milliseconds per A2S step. */
+  ms: number;
+}
+
 export interface BandwidthResult {
   elements: number;
   /** Each triad kernel's median; 12 bytes per element: two reads and one write of a float32. */
@@ -104,9 +138,13 @@ export interface BenchResults {
     loadavgEnd: number[];
   };
   seconds: number;
+  limit: LimitResult;
   steps: StepRow[];
   memory: MemoryRow[];
   bandwidth: BandwidthResult | null;
+  /** The WebAssembly comparison; empty when @a2s/wasm-kernels could not run, `placementNote` says why. */
+  placements: PlacementRow[];
+  placementNote?: string;
   /** Empty when @a2s/mlp could not be loaded; `matmulNote` says why. */
   matmul: MatmulResult[];
   matmulNote?: string;

@@ -37,10 +37,21 @@ function results(): BenchResults {
       loadavgEnd: [1.5, 2, 3],
     },
     seconds: 10,
+    limit: {
+      available: true,
+      label: "C limit (cc -O3 -march=native -fno-math-errno)",
+      compiler: "cc (Debian 12.2.0-14) 12.2.0",
+      vectorised: ["diff_squares", "a2s_update", "adam_update"],
+      rows: [
+        { size: 109_386, tensors: 6, a2sMs: 0.1, adamMs: 0.05, samples: 600, a2sRunMs: [0.09, 0.11] },
+        { size: 10_000_000, tensors: 1, a2sMs: 16, adamMs: 8, samples: 60, a2sRunMs: [14, 18] },
+      ],
+    },
     steps: [
       { adapter: "typed fused", size: 109_386, tensors: 6, a2sMs: 1.2, adamMs: 1, samples: 40 },
       { adapter: "typed fused", size: 10_000_000, tensors: 1, a2sMs: 100, adamMs: 90, samples: 10 },
       { adapter: "typed generic", size: 109_386, tensors: 6, a2sMs: 3, adamMs: 1.5, samples: 40 },
+      { adapter: "wasm simd", size: 10_000_000, tensors: 1, a2sMs: 19, adamMs: 12, samples: 10 },
       ...missing.steps,
     ],
     memory: [
@@ -62,6 +73,10 @@ function results(): BenchResults {
       fusedA2SMs: 100,
       fusedA2SGBs: 4.8,
     },
+    placements: [
+      { variant: "typed fused (JavaScript, float64 arithmetic)", size: 10_000_000, ms: 100 },
+      { variant: "wasm simd, p and g in wasm memory (no copies)", size: 10_000_000, ms: 20 },
+    ],
     matmul: [{ shape: [64, 784, 128], ms: 10, gflops: 1.28, source: "dense random input" }],
     training: [
       {
@@ -97,16 +112,72 @@ describe("ratio", () => {
 describe("renderReport", () => {
   const report = renderReport(results());
 
-  it("prints A2S / Adam per row and the speed-up over the seed's A2S at the same size", () => {
-    // seed A2S 7.3 ms over typed fused A2S 1.2 ms = 6.08x
-    expect(report).toContain("| typed fused | 109,386 | 6 | 1.20 | 1.00 | 1.20x | 6.08x |  |");
-    expect(report).toContain("| NumPy seed (float64) | 109,386 | 6 | 7.30 | 1.00 | 7.30x | 1.00x |");
+  it("prints A2S / Adam per row, the times over the C loop's and the speed-up over the seed's A2S at the same size", () => {
+    // A2S 1.2 over the C loop's 0.1 ms = 12x, Adam 1 over 0.05 = 20x; seed A2S 7.3 ms over 1.2 ms = 6.08x.
+    expect(report).toContain(
+      "| typed fused | 109,386 | 6 | 1.20 | 1.00 | 1.20x | 12.00x | 20.00x | 6.08x |  |",
+    );
+    expect(report).toContain(
+      "| NumPy seed (float64) | 109,386 | 6 | 7.30 | 1.00 | 7.30x | 73.00x | 20.00x | 1.00x |",
+    );
+  });
+
+  it("puts the C loop's rows first, with its compiler and the kernels it vectorised", () => {
+    const table = report.slice(report.indexOf("## Optimizer step"));
+    const firstRow = table.split("\n").find((line) => line.startsWith("| C limit"));
+    expect(firstRow).toBe(
+      "| C limit (cc -O3 -march=native -fno-math-errno) | 109,386 | 6 | 0.100 | 0.050 | 2.00x | 1.00x | 1.00x | 73.00x | " +
+        "cc (Debian 12.2.0-14) 12.2.0; vectorised: diff_squares, a2s_update, adam_update; " +
+        "600 timed steps; A2S per run 0.090, 0.110 ms |",
+    );
+    expect(report).toContain(
+      "| C limit (cc -O3 -march=native -fno-math-errno) | 10,000,000 | 1 | 16.00 | 8.00 | 2.00x | 1.00x | 1.00x | - | " +
+        "60 timed steps; A2S per run 14.00, 18.00 ms |",
+    );
+    expect(table.indexOf("| C limit")).toBeLessThan(table.indexOf("| typed fused"));
+  });
+
+  it("leaves vs limit empty where the C loop has no row at that size", () => {
+    expect(report).toContain(
+      "| typed generic | 109,386 | 6 | 3.00 | 1.50 | 2.00x | 30.00x | 30.00x | 2.43x |  |",
+    );
+    const noLimit = renderReport({
+      ...results(),
+      steps: [{ adapter: "x", size: 5, tensors: 1, a2sMs: 1, adamMs: 1, samples: 1 }],
+    });
+    expect(noLimit).toContain("| x | 5 | 1 | 1.00 | 1.00 | 1.00x | - | - | - |  |");
+  });
+
+  it("says why the C loop was skipped", () => {
+    const skipped = renderReport({
+      ...results(),
+      limit: { available: false, reason: "no C compiler found (cc: spawn cc ENOENT)" },
+    });
+    expect(skipped).toContain(
+      "| C limit | | | | | | | | | skipped: no C compiler found (cc: spawn cc ENOENT) |",
+    );
+    expect(skipped).toContain("| typed fused | 109,386 | 6 | 1.20 | 1.00 | 1.20x | - | - | 6.08x |  |");
   });
 
   it("says why an adapter has no numbers", () => {
     expect(report).toContain(
-      "| tfjs cpu | 109,386 | 6 | - | - | - | - | not available: Cannot find module '@a2s/tfjs' |",
+      "| tfjs cpu | 109,386 | 6 | - | - | - | - | - | - | not available: Cannot find module '@a2s/tfjs' |",
     );
+  });
+
+  it("compares the WebAssembly variants with the typed fused step and the C loop", () => {
+    expect(report).toContain(
+      "| wasm simd, p and g in wasm memory (no copies) | 10,000,000 | 20.00 | 0.20x | 1.25x |",
+    );
+    expect(report).toContain(
+      "| typed fused (JavaScript, float64 arithmetic) | 10,000,000 | 100 | 1.00x | 6.25x |",
+    );
+    const none = renderReport({
+      ...results(),
+      placements: [],
+      placementNote: "Cannot find module '@a2s/wasm-kernels'",
+    });
+    expect(none).toContain("Not measured: Cannot find module '@a2s/wasm-kernels'.");
   });
 
   it("gives state in bytes and floats per parameter, the seed's included", () => {
@@ -117,6 +188,10 @@ describe("renderReport", () => {
   it("reports bandwidth as GB/s and as a fraction of the fastest triad", () => {
     expect(report).toContain("| triad, arrays as arguments | 10,000,000 | 40.00 | 12 | 3.0 | 50% |");
     expect(report).toContain("| typed fused A2S step | 10,000,000 | 100 | 48 | 4.8 | 80% |");
+    // 48 bytes x 1e7 in 16 ms = 30 GB/s, 500% of the JavaScript triad's 6.
+    expect(report).toContain(
+      "| C limit A2S step (same two passes; timed in the step rows) | 10,000,000 | 16.00 | 48 | 30.0 | 500% |",
+    );
   });
 
   it("labels extrapolated epochs and scales the seed's partial epoch to 938 steps", () => {
@@ -149,9 +224,24 @@ describe("goalLines", () => {
     expect(lines[1]).toContain("80% (4.8 of 6.0 GB/s), NOT met");
   });
 
+  it("judges the typed fused and WebAssembly A2S steps at 1e7 against 1.25x the C loop's", () => {
+    expect(lines[2]).toBe(
+      "- A2S step at 10,000,000 parameters <= 1.25x the C loop's: typed fused 6.25x (100 vs 16.00 ms) NOT met; " +
+        "wasm simd 1.19x (19.00 vs 16.00 ms) met; wasm simd, p and g in wasm memory (no copies) 1.25x " +
+        "(20.00 ms, from the WebAssembly comparison) met.",
+    );
+    const skipped = goalLines(
+      { ...results(), limit: { available: false, reason: "no C compiler found" } },
+      seed,
+    );
+    expect(skipped[2]).toBe(
+      "- A2S step at 10,000,000 parameters <= 1.25x the C loop's: not measured (C limit skipped: no C compiler found).",
+    );
+  });
+
   it("judges onnxruntime's epoch against the seed's A2S epoch", () => {
     // 6.566 s over 1 s; in CPU seconds 5.628 s over 0.8 s.
-    expect(lines[2]).toContain(
+    expect(lines[3]).toContain(
       "6.57x (1.00 vs 6.57 s; in CPU seconds 7.03x), met; test accuracy 91.00% vs 90.00%",
     );
   });

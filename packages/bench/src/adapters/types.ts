@@ -27,7 +27,8 @@ export interface StepAdapter {
   make(kind: Kind, shapes: TensorShapes): Promise<Stepper>;
   /**
    * Cheap enough per step to time at every size, `--quick` included: the typed fused
-   * kernel, whose 1e7 row is the bandwidth figure.
+   * kernel, whose 1e7 row is the bandwidth figure, and the WebAssembly kernels, whose 1e7
+   * row is held to the C limit.
    */
   cheapAtEverySize?: boolean;
   /**
