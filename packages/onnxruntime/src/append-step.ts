@@ -168,6 +168,17 @@ function layoutOf(graph: GraphBuilder, options: AppendStepOptions): Layout {
     const given = options.shapes?.[name];
     const declared = type.dims.every((d) => typeof d === "number") ? (type.dims as number[]) : undefined;
     const shape = given ?? declared;
+    const gradientDims = graph.typeOf(gradient)?.dims ?? [];
+    const fits = (dims: readonly unknown[]) =>
+      shape === undefined ||
+      (dims.length === shape.length && dims.every((d, k) => typeof d !== "number" || d === shape[k]));
+    if (!fits(gradientDims)) {
+      throw new InvalidOptionError(
+        `gradients.${name}`,
+        gradient,
+        `an output of the parameter's shape [${shape}] (it is [${gradientDims.map((d) => d ?? "?")}])`,
+      );
+    }
     if (shape === undefined || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new InvalidOptionError(
         `shapes.${name}`,
