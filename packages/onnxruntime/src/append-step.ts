@@ -331,7 +331,17 @@ export class FusedStep {
           return all;
         },
       );
-      return Object.fromEntries(this.#layout.outputs.map((name) => [name, run.outputs[name] as Tensor]));
+      // Copies: an output may land in a buffer the next step writes again.
+      return Object.fromEntries(
+        this.#layout.outputs.map((name) => {
+          const tensor = run.outputs[name] as Tensor;
+          const data = (tensor.data as unknown as { slice(): Float32Array }).slice();
+          return [
+            name,
+            new (tensor.constructor as typeof Tensor)(tensor.type as "float32", data, tensor.dims),
+          ];
+        }),
+      );
     });
     return step.finally(() => this.#giveBack(copies));
   }

@@ -21,6 +21,7 @@ import {
   type TensorInfo,
 } from "@a2s/core";
 import type { InferenceSession, Tensor } from "onnxruntime-common";
+import { elementTypeOf } from "./graph-builder.js";
 import { type HostValue, ownedValue, zeroValue } from "./host-values.js";
 import { type OnnxRuntime, writesIntoGivenOutputs } from "./runtime.js";
 import { createSession } from "./session.js";
@@ -31,6 +32,8 @@ interface Stage {
   readonly outputs: readonly string[];
   readonly inputs: readonly string[];
   session?: Promise<InferenceSession>;
+  /** The last stage's fetches, kept from step to step (only the tensors change). */
+  fetches?: Record<string, Tensor | null>;
 }
 
 /** What one run gives back: the outcome to commit and the caller's own outputs. */
@@ -56,6 +59,12 @@ export function lastStageOutputs(recording: StepRecording, extraOutputs: readonl
     recording.check,
     ...extraOutputs,
   ];
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /** Whether `views` lie one after the other in one buffer, in order. */
@@ -101,7 +110,7 @@ export class StepProgram {
   /** Per unit, a buffer to gather parameters or gradients that lie apart (the caller's own). */
   readonly #gathered = new Map<string, FloatArray>();
   readonly #scalars: HostValue[];
-  /** Where published values and checks land, by output name. */
+  /** Where published values, checks and the caller's fixed-shape outputs land, by output name. */
   readonly #small: Map<string, HostValue>;
   readonly #wrapped = new WeakMap<FloatArray, Tensor>();
   /** Rank-0 feeds (host values, totals), by input name: one buffer each, refilled every step. */
@@ -150,6 +159,15 @@ export class StepProgram {
         ...recording.published.flatMap((p) => (p.output === undefined ? [] : [p.output])),
       ].map((name) => [name, zeroValue(dtype, [])]),
     );
+    // The caller's outputs of a fixed float shape (a loss) land in buffers of their own too.
+    for (const name of extraOutputs) {
+      const type = graph.typeOf(name);
+      const own = elementTypeOf(type?.dtype);
+      const dims = type?.dims;
+      if ((own === "float32" || own === "float64") && dims?.every((d) => typeof d === "number")) {
+        this.#small.set(name, zeroValue(own, dims as number[]));
+      }
+    }
   }
 
   #session(stage: Stage, index: number): Promise<InferenceSession> {
@@ -168,7 +186,7 @@ export class StepProgram {
   /** The runtime's tensor over `array`, of `dims` and as many elements (made once per array). */
   #tensorOver(array: FloatArray, dims: readonly number[]): Tensor {
     let tensor = this.#wrapped.get(array);
-    if (tensor === undefined || tensor.dims.join() !== dims.join()) {
+    if (tensor === undefined || !sameDims(tensor.dims, dims)) {
       const whole =
         array.length === sizeOf(dims)
           ? array
@@ -274,8 +292,11 @@ export class StepProgram {
     recording.scalarInputs.forEach((name, k) => {
       feeds[name] = this.tensor(prepared.state.scalars[scalarNames[k] as string] as HostValue);
     });
-    const pick = (stage: Stage) =>
-      Object.fromEntries(stage.inputs.map((name) => [name, feeds[name] as Tensor]));
+    const pick = (stage: Stage) => {
+      const picked: Record<string, Tensor> = {};
+      for (const name of stage.inputs) picked[name] = feeds[name] as Tensor;
+      return picked;
+    };
 
     for (const [k, reduction] of recording.reductions.entries()) {
       const stage = this.#stages[k] as Stage;
@@ -292,9 +313,8 @@ export class StepProgram {
 
     const index = this.#stages.length - 1;
     const last = this.#stages[index] as Stage;
-    const fetches: Record<string, Tensor | null> = Object.fromEntries(
-      last.outputs.map((name) => [name, null]),
-    );
+    last.fetches ??= Object.fromEntries(last.outputs.map((name) => [name, null]));
+    const { fetches } = last;
     if (this.#prebind) {
       const unitOf = (views: readonly HostValue[], u: number) =>
         this.#tensorOver((views[0] as HostValue).array, recording.layout.shapes[u] as number[]);
