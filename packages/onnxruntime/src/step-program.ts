@@ -113,6 +113,7 @@ export class StepProgram {
   /** Where published values, checks and the caller's fixed-shape outputs land, by output name. */
   readonly #small: Map<string, HostValue>;
   readonly #wrapped = new WeakMap<FloatArray, Tensor>();
+  readonly #wrappedFeeds = new WeakMap<ArrayBufferView, Tensor>();
   /** Rank-0 feeds (host values, totals), by input name: one buffer each, refilled every step. */
   readonly #scalarFeeds = new Map<string, Tensor>();
 
@@ -204,7 +205,12 @@ export class StepProgram {
 
   /** The runtime's tensor of any type over `data`. */
   wrap(type: string, data: ArrayBufferView, dims: readonly number[]): Tensor {
-    return new this.#runtime.Tensor(type as "float32", data as Float32Array, dims);
+    // Feeds are copied into buffers used again step after step: their tensors are kept too.
+    const known = this.#wrappedFeeds.get(data);
+    if (known !== undefined && known.type === type && sameDims(known.dims, dims)) return known;
+    const tensor = new this.#runtime.Tensor(type as "float32", data as Float32Array, dims);
+    this.#wrappedFeeds.set(data, tensor);
+    return tensor;
   }
 
   #scalar(name: string, x: number): Tensor {
