@@ -41,7 +41,8 @@ export async function trainMnist(options: TrainOptions): Promise<TrainResult> {
     const started = performance.now();
     for (let epoch = 0; epoch < options.epochs && losses.length < maxSteps; epoch++) {
       for (const { x, y } of batches(train, 64, permutation(train.count, random))) {
-        // Awaited before the next batch is drawn: batches reuses its buffers.
+        // trainStep copies the batch at the call (batches reuses its buffers); awaiting
+        // keeps one step in flight and the losses in order.
         losses.push(await trainer.trainStep(x, y));
         if (losses.length >= maxSteps) break;
       }

@@ -1,7 +1,7 @@
 /**
- * The MLP's models as ONNX bytes: the training graph (loss, logits, gradients), the
- * fused step (training graph plus an optimizer recipe: one run per step), the evaluation
- * graph and the self-contained inference model that export writes.
+ * The MLP's models as ONNX bytes: the training graph (loss, logits, gradients), to which
+ * the trainer appends the optimizer's step, the evaluation graph and the self-contained
+ * inference model that export writes.
  */
 import { GraphBuilder, type Sym } from "./graph-builder.js";
 import {
@@ -12,9 +12,6 @@ import {
   recordForward,
   recordTraining,
 } from "./mlp-graph.js";
-import { type OptimizerGraphIO, recordOptimizerStep } from "./optimizer-graph.js";
-import type { OptimizerRecipe } from "./recipes.js";
-import { groupUnits } from "./units.js";
 
 /** Input name of the images, [batch, sizes[0]] float32. */
 export const IMAGES = "images";
@@ -46,63 +43,6 @@ export function buildTrainingModel(sizes: readonly number[]): Uint8Array {
     graph.output(grads[i] as Sym, shapes[i] as number[], `grad_${name}`);
   });
   return graph.toBytes("MLP forward, softmax cross-entropy and backward");
-}
-
-/** The fused step's bytes and where its values are. */
-export interface FusedModel {
-  bytes: Uint8Array;
-  loss: string;
-  /**
-   * A rank-0 output that is finite whenever every gradient is finite. It may also be
-   * infinite for huge finite gradients (a sum of squares overflowing), so a non-finite
-   * value is a reason to look at the gradients, not yet a verdict.
-   */
-  gradCheck: string;
-  io: OptimizerGraphIO;
-}
-
-/**
- * The sum of every gradient's sum of squares: one reduction pass per gradient, NaN or
- * infinite as soon as one element is.
- */
-function recordFiniteCheck(graph: GraphBuilder, values: readonly Sym[]): Sym {
-  const parts = values.map((v) => graph.node("ReduceSumSquare", [v], "float32", { keepdims: 0 }));
-  return parts.reduce((sum, part) => graph.node("Add", [sum, part], "float32"));
-}
-
-/**
- * One training step in one run: the training graph's gradients go straight into the
- * optimizer's nodes, which output the new parameters and slots. Outputs `loss` too.
- * A2S's curvature, a norm of gradient differences against a finite previous gradient,
- * serves as the finiteness check at no extra cost; elsewhere one is recorded.
- */
-export function buildFusedModel(
-  sizes: readonly number[],
-  recipe: OptimizerRecipe,
-  firstStep: boolean,
-): FusedModel {
-  const graph = new GraphBuilder(`mlp_${recipe.kind}_step`);
-  const { x, labels, params, shapes } = declareInputs(graph, sizes, true);
-  const { loss, grads } = recordTraining(graph, x, labels, params, classesOf(sizes));
-  const { io, unitGrads } = recordOptimizerStep(
-    graph,
-    recipe,
-    shapes,
-    groupUnits(shapes),
-    params,
-    grads,
-    firstStep,
-  );
-  const curvature = firstStep ? undefined : io.scalarOutputs.curvature;
-  const names = {
-    loss: graph.output(loss, []),
-    gradCheck: curvature ?? graph.output(recordFiniteCheck(graph, unitGrads), []),
-  };
-  return {
-    bytes: graph.toBytes(`MLP training step with ${recipe.kind} recorded from @a2s/core`),
-    ...names,
-    io,
-  };
 }
 
 /** Inputs images, labels and parameters; outputs `correct` (count of right argmaxes). */

@@ -1,45 +1,38 @@
-/** The conformance suite's view of this package. */
-import type {
-  AdapterDescription,
-  HostTensor,
-  OptimizerKind,
-  OptimizerUnderTest,
-  TrainingRequest,
+/** The conformance suite's view of this package, on either runtime. */
+import {
+  type AdapterDescription,
+  algorithmOf,
+  type HostTensor,
+  type OptimizerUnderTest,
+  type TrainingRequest,
 } from "@a2s/conformance";
-import type { FloatDType, StepDiagnostics } from "@a2s/core";
+import type { FloatDType, TensorRecord } from "@a2s/core";
 import { Mlp } from "@a2s/mlp";
-import { A2S, Adam, RMSProp, SGDMomentum } from "../src/optimizers.js";
+import { Optimizer } from "../src/optimizer.js";
+import type { OnnxRuntime } from "../src/runtime.js";
 import { createTrainer } from "../src/trainer.js";
-
-type Record32or64 = Record<string, Float32Array | Float64Array>;
-
-/** What this package's optimizers offer. */
-interface HostLikeOptimizer {
-  update(params: Record32or64, grads: Record32or64): Promise<void>;
-  saveCheckpoint(): Uint8Array;
-  loadCheckpoint(bytes: Uint8Array): void;
-  readonly diagnostics?: StepDiagnostics | undefined;
-  dispose?(): Promise<void>;
-}
-
-const ONNX = { A2S, Adam, RMSProp, SGDMomentum };
 
 const inDtype = (dtype: FloatDType, values: ArrayLike<number>) =>
   dtype === "float64" ? Float64Array.from(values) : Float32Array.from(values);
 
-function describeHost(
-  name: string,
-  make: (kind: OptimizerKind, options: Record<string, number>) => HostLikeOptimizer,
-  train: (request: TrainingRequest) => Promise<number>,
-): AdapterDescription {
-  const raw = new WeakMap<OptimizerUnderTest, (grads: Record32or64) => Promise<void>>();
+/**
+ * The adapter description: any algorithm in float64 and float32, `stepRaw` for typed
+ * arrays of mixed dtypes, and the training tier through the trainer. `runtime` is the
+ * onnxruntime module to run on (default: the package's own choice, onnxruntime-node here).
+ */
+export function onnxAdapter(name: string, runtime?: OnnxRuntime): AdapterDescription {
+  const raw = new WeakMap<OptimizerUnderTest, (grads: TensorRecord) => Promise<void>>();
+  const withRuntime = runtime ? { runtime } : {};
   return {
     name,
     dtypes: ["float64", "float32"],
-    kinds: ["A2S", "Adam", "RMSProp", "SGDMomentum"],
-    create(kind, options, hostParams: Record<string, HostTensor>, dtype) {
-      const optimizer = make(kind, options);
-      const params: Record32or64 = Object.fromEntries(
+    create(description, hostParams: Record<string, HostTensor>, dtype, settings) {
+      const optimizer = new Optimizer(algorithmOf(description), {
+        ...withRuntime,
+        ...settings,
+        shapes: Object.fromEntries(Object.entries(hostParams).map(([key, t]) => [key, t.shape])),
+      });
+      const params: TensorRecord = Object.fromEntries(
         Object.entries(hostParams).map(([key, t]) => [key, inDtype(dtype, t.data)]),
       );
       const under: OptimizerUnderTest = {
@@ -51,16 +44,8 @@ function describeHost(
         read: () => Object.fromEntries(Object.entries(params).map(([key, p]) => [key, Float64Array.from(p)])),
         save: () => optimizer.saveCheckpoint(),
         load: (bytes) => optimizer.loadCheckpoint(bytes),
-        dispose: () => optimizer.dispose?.(),
-        ...(kind === "A2S"
-          ? {
-              diagnostics() {
-                const d = optimizer.diagnostics;
-                if (d === undefined) throw new Error("no step taken yet");
-                return d;
-              },
-            }
-          : {}),
+        diagnostics: () => optimizer.diagnostics,
+        dispose: () => optimizer.dispose(),
       };
       raw.set(under, (grads) => optimizer.update(params, grads));
       return under;
@@ -70,26 +55,17 @@ function describeHost(
       if (step === undefined) throw new Error("not an optimizer of this adapter");
       return step(grads);
     },
-    train,
+    async train(request: TrainingRequest): Promise<number> {
+      const trainer = createTrainer({
+        model: { params: new Mlp({ seed: request.seed }).params },
+        optimizer: new Optimizer(algorithmOf(request.optimizer), withRuntime),
+      });
+      try {
+        for (const { x, y } of request.batches) await trainer.trainStep(x, y);
+        return await trainer.evaluate(request.test.x, request.test.y);
+      } finally {
+        await trainer.dispose();
+      }
+    },
   };
 }
-
-/** The training tier's runs, through the fused trainer. */
-async function trainMnist(request: TrainingRequest): Promise<number> {
-  const trainer = createTrainer({
-    model: { params: new Mlp({ seed: request.seed }).params },
-    optimizer: new ONNX[request.kind](request.options),
-  });
-  try {
-    for (const { x, y } of request.batches) await trainer.trainStep(x, y);
-    return await trainer.evaluate(request.test.x, request.test.y);
-  } finally {
-    await trainer.dispose();
-  }
-}
-
-export const onnxAdapter = describeHost(
-  "onnxruntime",
-  (kind, options) => new ONNX[kind](options),
-  trainMnist,
-);

@@ -6,7 +6,7 @@ import { loadMnist, subset } from "@a2s/mnist";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { expect, test } from "vitest";
 import { saveModel } from "../src/export.js";
-import { Adam } from "../src/optimizers.js";
+import { Adam } from "../src/optimizer.js";
 import { createTrainer } from "../src/trainer.js";
 
 test("the exported .onnx file scores in a fresh session as the trainer does", async () => {

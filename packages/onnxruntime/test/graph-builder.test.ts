@@ -5,7 +5,7 @@ import { GraphBuilder } from "../src/graph-builder.js";
 test("constants are shared, and outputs of inputs, constants or repeated values get an Identity", async () => {
   const graph = new GraphBuilder("outputs");
   const a = graph.input("a", "float64", [2]);
-  expect(() => graph.input("a", "float64", [2])).toThrow(/declared twice/);
+  expect(() => graph.input("a", "float64", [2])).toThrow(/in use already/);
   const two = graph.constant(2, "float64");
   expect(graph.constant(2, "float64")).toBe(two);
   expect(graph.constant(2, "float32")).not.toBe(two);

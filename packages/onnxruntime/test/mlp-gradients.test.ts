@@ -1,7 +1,7 @@
 import { Mlp, PARAM_NAMES } from "@a2s/mlp";
 import { loadMnist, subset } from "@a2s/mnist";
 import { beforeAll, describe, expect, test } from "vitest";
-import { SGDMomentum } from "../src/optimizers.js";
+import { SGDMomentum } from "../src/optimizer.js";
 import { createTrainer, type Trainer } from "../src/trainer.js";
 
 /** Largest |a - b| over the largest |b|: an error relative to the tensor's scale. */

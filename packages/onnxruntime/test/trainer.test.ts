@@ -1,9 +1,9 @@
-import { decodeCheckpoint, NonFiniteGradientError, TensorMismatchError } from "@a2s/core";
+import { decodeCheckpoint, InvalidOptionError, NonFiniteGradientError, TensorMismatchError } from "@a2s/core";
 import { Mlp } from "@a2s/mlp";
 import { loadMnist, type Mnist, subset } from "@a2s/mnist";
 import * as typed from "@a2s/typed";
 import { beforeAll, describe, expect, test } from "vitest";
-import { A2S, Adam, SGDMomentum } from "../src/optimizers.js";
+import { A2S, Adam, SGDMomentum } from "../src/optimizer.js";
 import { createTrainer } from "../src/trainer.js";
 
 let mnist: Mnist;
@@ -43,7 +43,7 @@ describe("createTrainer", () => {
     const d = optimizer.diagnostics!;
     expect(d.w).toBe(0);
     expect(d.curvature).toBeGreaterThan(0);
-    expect(d.lrScale).toBeCloseTo(1 / (1 + 0.05 * d.curvature), 6);
+    expect(d.lrScale).toBeCloseTo(1 / (1 + 0.05 * (d.curvature as number)), 6);
     await trainer.dispose();
   });
 
@@ -56,7 +56,7 @@ describe("createTrainer", () => {
     for (let i = 0; i < 3; i++) {
       const { x, y } = batchAt(i);
       await fused.trainStep(x, y);
-      helper.setParameters(mine);
+      await helper.setParameters(mine);
       const { grads } = await helper.gradients(x, y);
       await standalone.update(mine, grads);
     }
@@ -83,7 +83,7 @@ describe("createTrainer", () => {
         typedA2S.update(model.params, model.backward(y));
       }
       const optimizer = new A2S();
-      optimizer.loadCheckpoint(typedA2S.saveCheckpoint());
+      await optimizer.loadCheckpoint(typedA2S.saveCheckpoint());
       const params = Object.fromEntries(
         Object.entries(model.params).map(([k, v]) => [k, Float32Array.from(v)]),
       );
@@ -92,35 +92,104 @@ describe("createTrainer", () => {
       await trainer.trainStep(x, y);
       expect(optimizer.t).toBe(4);
       // The state was laid out anew for the trainer: the checkpoint now has its shapes.
-      const saved = decodeCheckpoint(optimizer.saveCheckpoint());
-      expect(saved.tensors.W1!.shape).toEqual([784, 128]);
-      expect(saved.tensors.W1!.slots.m).toBeInstanceOf(Float32Array);
+      const saved = decodeCheckpoint(await optimizer.saveCheckpoint());
+      const W1 = saved.tensors.find((t) => t.name === "W1");
+      expect(W1?.shape).toEqual([784, 128]);
+      expect(W1?.slots.m).toBeInstanceOf(Float32Array);
       expect(optimizer.diagnostics!.w).toBe(0.5);
       await trainer.dispose();
     });
   }
 
-  test("parameters go out as copies and come back in", async () => {
+  test("parameters go out as copies and come back in, in call order", async () => {
     const params = new Mlp({ seed: 3 }).params;
     const trainer = createTrainer({ model: { params }, optimizer: new Adam() });
     const out = trainer.getParameters();
     expect(sameParams(out, params)).toBe(true);
     out.W1![0] = 42;
     expect(trainer.getParameters().W1![0]).not.toBe(42);
-    trainer.setParameters(out);
+    await trainer.setParameters(out);
     expect(trainer.getParameters().W1![0]).toBe(42);
-    expect(() => trainer.setParameters({ ...out, b3: new Float32Array(9) })).toThrow(TensorMismatchError);
-    expect(() => trainer.setParameters({ W1: out.W1! })).toThrow(/parameter b1 is missing/);
+    await expect(trainer.setParameters({ ...out, b3: new Float32Array(9) })).rejects.toThrow(
+      TensorMismatchError,
+    );
+    await expect(trainer.setParameters({ W1: out.W1! })).rejects.toThrow(/parameter b1 is missing/);
+    // A step called before setParameters runs before it: the set values win.
     const { x, y } = batchAt(0);
     const pending = trainer.trainStep(x, y);
-    expect(() => trainer.setParameters(out)).toThrow(/pending/);
+    await trainer.setParameters(out);
     await pending;
-    trainer.setParameters(out);
+    expect(sameParams(trainer.getParameters(), out)).toBe(true);
     await trainer.dispose();
   });
 
-  // A2S after its first step checks finiteness through its curvature; A2S's first step
-  // and the baselines through a recorded sum of squares: each path is covered.
+  test("setParameters refuses non-finite weights with a typed error, changing nothing", async () => {
+    const trainer = createTrainer({ model: { params: new Mlp({ seed: 3 }).params }, optimizer: new Adam() });
+    const before = trainer.getParameters();
+    const bad = { ...before, W2: before.W2!.slice() };
+    bad.W2[7] = Number.NaN;
+    const error = await trainer.setParameters(bad).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TensorMismatchError);
+    expect(error).toMatchObject({ tensor: "W2", kind: "type" });
+    expect((error as Error).message).toContain("NaN at index 7");
+    expect(sameParams(trainer.getParameters(), before)).toBe(true);
+    await trainer.dispose();
+  });
+
+  test("an optimizer of another package is refused when the trainer is made, with a typed error", () => {
+    const params = new Mlp({ seed: 3 }).params;
+    const other = new typed.A2S();
+    expect(() => createTrainer({ model: { params }, optimizer: other as never })).toThrow(InvalidOptionError);
+    expect(() => createTrainer({ model: { params }, optimizer: other as never })).toThrow(
+      expect.objectContaining({ option: "optimizer" }),
+    );
+    expect(() => createTrainer({ model: { params, sizes: [784, -3, 10] }, optimizer: new Adam() })).toThrow(
+      expect.objectContaining({ name: "InvalidOptionError", option: "model.sizes" }),
+    );
+    const nan = { ...params, b1: params.b1.slice() };
+    nan.b1[0] = Number.POSITIVE_INFINITY;
+    expect(() => createTrainer({ model: { params: nan }, optimizer: new Adam() })).toThrow(
+      expect.objectContaining({ name: "TensorMismatchError", tensor: "b1" }),
+    );
+  });
+
+  test("unawaited steps train on each batch's contents at the call, though the caller refills one buffer", async () => {
+    const seed = 10;
+    const reference = createTrainer({ model: { params: new Mlp({ seed }).params }, optimizer: new A2S() });
+    const trainer = createTrainer({ model: { params: new Mlp({ seed }).params }, optimizer: new A2S() });
+    const x = new Float32Array(64 * 784);
+    const y = new Uint8Array(64);
+    const pending: Promise<number>[] = [];
+    const expectedLosses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const batch = batchAt(i);
+      expectedLosses.push(await reference.trainStep(batch.x, batch.y));
+      x.set(batch.x);
+      y.set(batch.y);
+      pending.push(trainer.trainStep(x, y));
+    }
+    expect(await Promise.all(pending)).toEqual(expectedLosses);
+    expect(sameParams(trainer.getParameters(), reference.getParameters())).toBe(true);
+    await Promise.all([reference.dispose(), trainer.dispose()]);
+  });
+
+  test("a refused step keeps the last good step's diagnostics", async () => {
+    const optimizer = new A2S({ switchIter: 1, blendIters: 4 });
+    const trainer = createTrainer({ model: { params: new Mlp({ seed: 4 }).params }, optimizer });
+    const { x, y } = batchAt(0);
+    await trainer.trainStep(x, y);
+    await trainer.trainStep(batchAt(1).x, batchAt(1).y);
+    const good = optimizer.diagnostics;
+    expect(good?.t).toBe(2);
+    const bad = x.slice();
+    bad[100] = Number.NaN;
+    await expect(trainer.trainStep(bad, y)).rejects.toBeInstanceOf(NonFiniteGradientError);
+    expect(optimizer.diagnostics).toEqual(good);
+    expect(Object.values(optimizer.diagnostics ?? {}).every(Number.isFinite)).toBe(true);
+    await trainer.dispose();
+  });
+
+  // The first step runs on fresh state, later ones on state held: both are covered.
   for (const [label, make, warmSteps] of [
     ["A2S, later step", () => new A2S(), 1],
     ["A2S, first step", () => new A2S(), 0],
@@ -132,23 +201,23 @@ describe("createTrainer", () => {
       const { x, y } = batchAt(0);
       for (let i = 0; i < warmSteps; i++) await trainer.trainStep(x, y);
       const params = trainer.getParameters();
-      const state = optimizer.saveCheckpoint();
+      const state = await optimizer.saveCheckpoint();
       const bad = x.slice();
       bad[5 * 784 + 300] = Number.NaN;
       const error = await trainer.trainStep(bad, y).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(NonFiniteGradientError);
       expect((error as NonFiniteGradientError).tensor).toBe("W1");
       expect(sameParams(trainer.getParameters(), params)).toBe(true);
-      expect(bytesOf(optimizer.saveCheckpoint()).equals(bytesOf(state))).toBe(true);
+      expect(bytesOf(await optimizer.saveCheckpoint()).equals(bytesOf(state))).toBe(true);
       expect(optimizer.t).toBe(warmSteps);
       await trainer.dispose();
     });
   }
 
-  test("huge but finite gradients, whose check overflows, are still applied", async () => {
+  test("huge but finite gradients are applied", async () => {
     const params = new Mlp({ seed: 6 }).params;
-    // Hidden activations near 1e22 give W3 gradients near 1e22: finite in float32, but
-    // their squares overflow the graph's sum-of-squares check.
+    // Hidden activations near 1e22 give W3 gradients near 1e22: finite in float32, as
+    // SGD with momentum's state and step are.
     params.b2.fill(1e22);
     const optimizer = new SGDMomentum();
     const trainer = createTrainer({ model: { params }, optimizer });

@@ -29,7 +29,7 @@ export async function loadOnnxruntime(): Promise<AdapterSet> {
               turn ^= 1;
               return optimizer.update(params, grads[turn] as Record<string, Float32Array>);
             },
-            stateSize: async () => checkpointStateSize(optimizer.saveCheckpoint()),
+            stateSize: async () => checkpointStateSize(await optimizer.saveCheckpoint()),
             dispose: () => optimizer.dispose(),
           };
         },
