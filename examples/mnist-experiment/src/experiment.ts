@@ -3,13 +3,14 @@
  * the same sequence of shuffled batches, and is scored on the test set after every epoch.
  */
 
+import { type Algorithm, optionSetToJSON, type StepDiagnostics } from "@a2s/core";
 import { Mlp, PARAM_NAMES } from "@a2s/mlp";
 import { batches, type Mnist, mulberry32, permutation } from "@a2s/mnist";
 import type { ExperimentAdapter } from "./adapter.js";
 import type { ExperimentConfig } from "./args.js";
 import type { OptimizerSetup } from "./optimizers.js";
 import type { Progress } from "./progress.js";
-import type { EpochRecord, ExperimentResults, OptimizerRecord } from "./results.js";
+import type { EpochRecord, ExperimentResults, OptimizerRecord, SwitchRecord } from "./results.js";
 
 /** He-normal weights and zero biases from `seed`, as @a2s/mlp draws them. */
 function initialParams(seed: number): Readonly<Record<string, Float32Array>> {
@@ -34,6 +35,7 @@ export async function runExperiment(
     seed: config.seed,
     batchSize: config.batchSize,
     epochs: config.epochs,
+    features: { schedule: config.schedule, weightDecay: config.weightDecay, clipNorm: config.clipNorm },
     node: process.version,
     startedAt,
     optimizers,
@@ -48,17 +50,19 @@ async function trainOne(
   setup: OptimizerSetup,
   start: Readonly<Record<string, Float32Array>>,
 ): Promise<OptimizerRecord> {
-  const run = await adapter.createRun({
-    kind: setup.kind,
-    options: setup.options,
-    initialParams: start,
-    maxBatch: config.batchSize,
+  const stepsPerEpoch = Math.ceil(train.count / config.batchSize);
+  const algorithm = setup.algorithm({
+    schedule: config.schedule,
+    weightDecay: config.weightDecay,
+    clipNorm: config.clipNorm,
+    totalSteps: config.epochs * stepsPerEpoch,
   });
+  const run = await adapter.createRun({ algorithm, initialParams: start, maxBatch: config.batchSize });
   // A fresh generator with the same seed: every optimizer sees the same shuffles.
   const random = mulberry32(config.seed);
-  const stepsPerEpoch = Math.ceil(train.count / config.batchSize);
   const epochs: EpochRecord[] = [];
   const steps = run.diagnostics ? { w: [] as number[], lrScale: [] as number[] } : undefined;
+  let last: StepDiagnostics | undefined;
   progress.start(setup.label, config.epochs * stepsPerEpoch);
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
@@ -74,6 +78,7 @@ async function trainOne(
         seen += batch.size;
         if (steps && run.diagnostics) {
           const d = await run.diagnostics();
+          last = d;
           if (d?.w !== undefined && d.lrScale !== undefined) {
             steps.w.push(d.w);
             steps.lrScale.push(d.lrScale);
@@ -96,9 +101,21 @@ async function trainOne(
   }
   return {
     label: setup.label,
-    kind: setup.kind,
-    options: setup.options,
+    algorithm: algorithm.name,
+    options: optionSetToJSON(algorithm.optionSet),
     epochs,
     ...(steps && steps.w.length > 0 ? { steps } : {}),
+    ...(algorithm.optionSet.values.switchIter === "auto" ? { switch: switchRecord(last, algorithm) } : {}),
+  };
+}
+
+/** Where the automatic switch fired and the SGD rate it chose (in A2S's momentum form). */
+function switchRecord(last: StepDiagnostics | undefined, algorithm: Algorithm): SwitchRecord {
+  const switchedAt = last?.switchedAt ?? 0;
+  const estimate = last?.sgdEstimate ?? 0;
+  return {
+    switchedAt: switchedAt > 0 ? switchedAt : null,
+    sgdEstimate: switchedAt > 0 ? estimate : null,
+    lrSgd: switchedAt > 0 ? estimate * (1 - (algorithm.optionSet.values.momentum as number)) : null,
   };
 }

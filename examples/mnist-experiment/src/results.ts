@@ -12,11 +12,25 @@ export interface EpochRecord {
 
 export interface OptimizerRecord {
   label: string;
-  kind: string;
-  options: Record<string, number>;
+  /** The algorithm's name (A2S, Adam, RMSProp, SGDMomentum). */
+  algorithm: string;
+  /** Every option, as checkpoints write them (schedules as data, Infinity as "Infinity"). */
+  options: Record<string, unknown>;
   epochs: EpochRecord[];
   /** Per step (index 0 is step 1), for A2S when the adapter reports diagnostics. */
   steps?: { w: number[]; lrScale: number[] };
+  /** For A2S with the automatic switch. */
+  switch?: SwitchRecord;
+}
+
+/** What the automatic switch decided (null when it did not fire). */
+export interface SwitchRecord {
+  /** The step it fired at: the blend runs from there over blendIters steps. */
+  switchedAt: number | null;
+  /** The settled estimate Λ of SWATS's SGD rate. */
+  sgdEstimate: number | null;
+  /** The SGD rate it took, Λ·(1 − momentum), before the curvature scale. */
+  lrSgd: number | null;
 }
 
 export interface ExperimentResults {
@@ -24,6 +38,8 @@ export interface ExperimentResults {
   seed: number;
   batchSize: number;
   epochs: number;
+  /** The feature flags (constant schedule, no decay, clipNorm Infinity: off). */
+  features: { schedule: string; weightDecay: number; clipNorm: number };
   node: string;
   startedAt: string;
   optimizers: OptimizerRecord[];

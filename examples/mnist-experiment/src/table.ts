@@ -19,5 +19,20 @@ export function formatTable(results: ExperimentResults): string {
       .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
       .join("  ");
   const title = `after ${results.epochs} epoch${results.epochs === 1 ? "" : "s"}, adapter ${results.adapter}, seed ${results.seed}`;
-  return [title, line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+  const switches = results.optimizers.flatMap((o) =>
+    o.switch === undefined
+      ? []
+      : [
+          o.switch.switchedAt === null
+            ? `${o.label}: the automatic switch did not fire`
+            : `${o.label}: switched at step ${o.switch.switchedAt}, SGD rate ${o.switch.lrSgd?.toPrecision(3)} (estimate ${o.switch.sgdEstimate?.toPrecision(3)})`,
+        ],
+  );
+  return [
+    title,
+    line(header),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...rows.map(line),
+    ...switches,
+  ].join("\n");
 }

@@ -39,6 +39,34 @@ describe("flags", () => {
     expect(parseCliArgs(["--", "--help"], "/")).toBe("help");
   });
 
+  it("reads the feature flags, and a2s-auto and sgd among the optimizers", () => {
+    const config = parseCliArgs(
+      [
+        "--optimizers",
+        "a2s,a2s-auto,adam,sgd",
+        "--schedule",
+        "cosine",
+        "--weight-decay",
+        "1e-4",
+        "--clip-norm",
+        "5",
+      ],
+      "/",
+    );
+    expect(config).toMatchObject({ schedule: "cosine", weightDecay: 1e-4, clipNorm: 5 });
+    expect(config !== "help" && config.optimizers.map((o) => o.label)).toEqual([
+      "A2S",
+      "A2S-auto",
+      "Adam",
+      "SGDMomentum",
+    ]);
+    expect(parseCliArgs([], "/")).toMatchObject({
+      schedule: "constant",
+      weightDecay: 0,
+      clipNorm: Number.POSITIVE_INFINITY,
+    });
+  });
+
   it.each([
     [["--bogus"], /bogus/],
     [["--epochs"], /epochs/],
@@ -47,6 +75,10 @@ describe("flags", () => {
     [["--seed", "-1"], /--seed/],
     [["--seed", "4294967296"], /--seed must be an integer from 0 to 4294967295; got "4294967296"/],
     [["--optimizers", "adam,lion"], /unknown optimizer "lion"/],
+    [["--schedule", "linear"], /--schedule must be one of constant, cosine, warmup-cosine; got "linear"/],
+    [["--weight-decay=-1"], /--weight-decay must be a number >= 0; got "-1"/],
+    [["--clip-norm", "0"], /--clip-norm must be a number > 0; got "0"/],
+    [["--clip-norm", "x"], /--clip-norm/],
     [["stray"], /stray/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseCliArgs(argv, "/")).toThrow(UsageError);
@@ -115,6 +147,34 @@ describe("a whole run on a small folder of MNIST", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("lays the feature flags over every optimizer and records A2S-auto's decision", async () => {
+    const run = capture(dir);
+    const argv = ["--epochs", "1", "--data", ".", "--out", "features", "--optimizers", "a2s-auto,adam"];
+    const code = await main(
+      [...argv, "--schedule", "cosine", "--weight-decay", "0.01", "--clip-norm", "2"],
+      run.io,
+    );
+    expect(code).toBe(0);
+    const results = JSON.parse(
+      await readFile(join(dir, "features", "results.json"), "utf8"),
+    ) as ExperimentResults;
+    expect(results.features).toEqual({ schedule: "cosine", weightDecay: 0.01, clipNorm: 2 });
+    const [auto, adam] = results.optimizers;
+    expect(adam?.options).toMatchObject({
+      weightDecay: 0.01,
+      clipNorm: 2,
+      learningRate: { type: "cosineDecay", decaySteps: 3 },
+    });
+    expect(auto?.options).toMatchObject({
+      switchIter: "auto",
+      lrSgd: "auto",
+      lrAdam: { type: "cosineDecay" },
+    });
+    // Three steps cannot reach switchMinSteps: the record says it did not fire.
+    expect(auto?.switch).toEqual({ switchedAt: null, sgdEstimate: null, lrSgd: null });
+    expect(run.out()).toContain("A2S-auto: the automatic switch did not fire");
+  }, 60_000);
+
   it("trains, prints the table, writes the JSON and the SVG", async () => {
     const run = capture(dir);
     const code = await main(
@@ -143,7 +203,7 @@ describe("a whole run on a small folder of MNIST", () => {
     const svg = await readFile(join(dir, "out", "chart.svg"), "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("Test accuracy after each epoch");
-    expect(svg).toContain("blend weight w");
+    expect(svg).toContain("Blend weight w");
     // Past vitest's 5 s default on a busy machine; the limit only stops a hang.
   }, 60_000);
 });

@@ -146,7 +146,7 @@ export const ORACLE_A2S_DEFAULTS = {
   blendIters: 3000,
   switchMinSteps: 1000,
   switchWindow: 500,
-  switchTolerance: 0.1,
+  switchTolerance: 0.25,
   epsilon: 1e-8,
   weightDecay: 0,
   clipNorm: Number.POSITIVE_INFINITY,

@@ -184,7 +184,7 @@ export const A2S_OPTION_SPECS: OptionSpecs = Object.freeze({
   blend: global({ default: undefined, rule: "fraction", schedulable: true }),
   switchMinSteps: global({ default: 1000, rule: "count" }),
   switchWindow: global({ default: 500, rule: "positiveCount" }),
-  switchTolerance: global({ default: 0.1, rule: "positive" }),
+  switchTolerance: global({ default: 0.25, rule: "positive" }),
   windowSize: global({ default: 10, rule: "positiveCount" }),
 });
 

@@ -24,7 +24,7 @@ describe("options", () => {
       blendIters: 3000,
       switchMinSteps: 1000,
       switchWindow: 500,
-      switchTolerance: 0.1,
+      switchTolerance: 0.25,
       windowSize: 10,
     });
   });

@@ -331,7 +331,7 @@ describe("A2S", () => {
       blendIters: 3000,
       switchMinSteps: 1000,
       switchWindow: 500,
-      switchTolerance: 0.1,
+      switchTolerance: 0.25,
       windowSize: 10,
     });
   });
