@@ -12,8 +12,8 @@ export interface RunPlan {
   /** Rounds and timed steps of the C limit per size, in each of its two runs. */
   limitTiming(size: number): { rounds: number; steps: number };
   /**
-   * Sizes above this run only where a step is cheap (the typed fused and WebAssembly
-   * kernels); other adapters say they were skipped.
+   * Sizes above this run only where a step is cheap (typed's SIMD and fused kernels, the
+   * WebAssembly kernels); other adapters say they were skipped.
    */
   slowAdapterMaxSize: number;
   /** Elements of the triad and of the bandwidth comparison. */
