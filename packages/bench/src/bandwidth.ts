@@ -32,7 +32,7 @@ export async function measureBandwidth(
       steppers.push(stepper);
       tasks.push({ run: () => stepper.step(), async: false });
     }
-    const timings = await timeSideBySide(tasks, plan.timing(n));
+    const timings = await timeSideBySide(tasks, plan.timing(n, true));
     const triads = kernels.map((kernel, i) => {
       const ms = (timings[i] as { ms: number }).ms;
       return { kernel, ms, gbs: gigabytesPerSecond(TRIAD_BYTES_PER_ELEMENT * n, ms) };
