@@ -1,4 +1,4 @@
-/** The typed fused A2S step against the triad, timed side by side at one size. */
+/** The typed A2S steps against the triad, timed side by side at one size. */
 import type { StepAdapter } from "./adapters/types.js";
 import { timeSideBySide } from "./measure.js";
 import type { RunPlan } from "./plan.js";
@@ -14,7 +14,7 @@ import {
 } from "./triad.js";
 
 export async function measureBandwidth(
-  fused: StepAdapter | undefined,
+  typedSteps: readonly StepAdapter[],
   plan: RunPlan,
 ): Promise<BandwidthResult> {
   const n = plan.bandwidthElements;
@@ -25,23 +25,28 @@ export async function measureBandwidth(
     { run: () => triad(a, b, c, 3), async: false },
     { run: best.run, async: false },
   ];
-  const stepper = fused ? await fused.make("A2S", shapesFor(n)) : undefined;
-  if (stepper) tasks.push({ run: () => stepper.step(), async: false });
+  const steppers = [];
   try {
-    const timings = await timeSideBySide(tasks, plan.timing(n));
+    for (const adapter of typedSteps) {
+      const stepper = await adapter.make("A2S", shapesFor(n));
+      steppers.push(stepper);
+      tasks.push({ run: () => stepper.step(), async: false });
+    }
+    const timings = await timeSideBySide(tasks, plan.timing(n, true));
     const triads = kernels.map((kernel, i) => {
       const ms = (timings[i] as { ms: number }).ms;
       return { kernel, ms, gbs: gigabytesPerSecond(TRIAD_BYTES_PER_ELEMENT * n, ms) };
     });
-    const fusedMs = timings[2]?.ms ?? null;
     return {
       elements: n,
       triads,
       triadGBs: Math.max(...triads.map((t) => t.gbs)),
-      fusedA2SMs: fusedMs,
-      fusedA2SGBs: fusedMs === null ? null : gigabytesPerSecond(FUSED_A2S_BYTES_PER_PARAM * n, fusedMs),
+      steps: typedSteps.map(({ name }, i) => {
+        const ms = (timings[kernels.length + i] as { ms: number }).ms;
+        return { kernel: name, ms, gbs: gigabytesPerSecond(FUSED_A2S_BYTES_PER_PARAM * n, ms) };
+      }),
     };
   } finally {
-    await stepper?.dispose();
+    for (const stepper of steppers) await stepper.dispose();
   }
 }

@@ -4,11 +4,17 @@
  * math alone, without SIMD, closes the gap to the C loop. Same passes and folding as the
  * kernels; the seed's defaults in the Adam phase.
  */
-import { A2S_DEFAULTS } from "@a2s/core";
+import { a2s } from "@a2s/core";
 import type { TensorShapes } from "./adapters/types.js";
 import { stepInputs } from "./shapes.js";
 
 const f = Math.fround;
+
+/** The seed's defaults, as core resolves them. */
+const A2S_DEFAULTS = a2s().options as Record<
+  "lrAdam" | "beta1" | "beta2" | "momentum" | "epsilon" | "curvatureK",
+  number
+>;
 
 function diffSquares(g: Float32Array, prev: Float32Array): number {
   let sum = 0;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadMnist, mnistDataDir } from "@a2s/mnist";
 import { ADAPTER_FAMILIES } from "./adapters/index.js";
+import { TYPED_BOUND_ROW, TYPED_FUSED_ROW, TYPED_SIMD_ROW } from "./adapters/typed.js";
 import type { StepAdapter, TrainAdapter } from "./adapters/types.js";
 import { measureBandwidth } from "./bandwidth.js";
 import { parseCli, USAGE, UsageError } from "./cli.js";
@@ -68,10 +69,11 @@ async function main(argv: readonly string[]): Promise<void> {
     }
   }
 
-  log("bandwidth: triad and typed fused A2S");
+  log("bandwidth: triad and typed A2S");
   try {
+    const typedRows: readonly string[] = [TYPED_FUSED_ROW, TYPED_SIMD_ROW, TYPED_BOUND_ROW];
     results.bandwidth = await measureBandwidth(
-      steppers.find((s) => s.name === "typed fused"),
+      steppers.filter((s) => typedRows.includes(s.name)),
       plan,
     );
   } catch (error) {
@@ -84,7 +86,7 @@ async function main(argv: readonly string[]): Promise<void> {
   log("fused A2S in WebAssembly: where the arrays live");
   try {
     results.placements = await measurePlacements(
-      steppers.find((s) => s.name === "typed fused"),
+      steppers.find((s) => s.name === TYPED_FUSED_ROW),
       plan,
       log,
     );

@@ -43,7 +43,7 @@ export async function measurePlacements(
     try {
       const timings = await timeSideBySide(
         variants.map((v) => v.task),
-        plan.timing(size),
+        plan.timing(size, true),
       );
       variants.forEach(({ variant }, i) => {
         const ms = (timings[i] as { ms: number }).ms;

@@ -69,10 +69,11 @@ export interface BandwidthResult {
   triads: { kernel: string; ms: number; gbs: number }[];
   /** The fastest triad's GB/s: the yardstick. */
   triadGBs: number;
-  /** Median of the typed fused A2S step at `elements`, or null when typed is missing. */
-  fusedA2SMs: number | null;
-  /** 48 bytes per parameter over the fused kernel's two passes. */
-  fusedA2SGBs: number | null;
+  /**
+   * The typed A2S steps at `elements` by row name (the fused loop, the SIMD kernels with
+   * and without copies), counted at 48 bytes per parameter over their two passes.
+   */
+  steps: { kernel: string; ms: number; gbs: number }[];
 }
 
 export interface MatmulResult {

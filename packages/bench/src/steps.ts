@@ -40,7 +40,7 @@ export async function stepRows(
       pair = [await adapter.make("A2S", shapes), await adapter.make("Adam", shapes)];
       const [a2s, adam] = await timeSideBySide(
         pair.map((stepper) => ({ run: () => stepper.step(), async: stepper.async })),
-        plan.timing(size),
+        plan.timing(size, adapter.cheapAtEverySize),
       );
       row.a2sMs = a2s?.ms ?? null;
       row.adamMs = adam?.ms ?? null;

@@ -3,13 +3,28 @@
  * tensor, the curvature and the step's scalars (the seed's defaults and schedule), pass 2.
  * The placements are the ways the caller's Float32Arrays can meet the kernels' memory.
  */
-import { A2S_DEFAULTS, ADAM_DEFAULTS } from "@a2s/core";
+import { a2s, adam } from "@a2s/core";
 import type { A2SKernels, AdamKernels } from "@a2s/wasm-kernels";
 import type { StateSize, Stepper, TensorShapes } from "./adapters/types.js";
 import type { Placement } from "./placement-labels.js";
 import { countParams, stepInputs } from "./shapes.js";
 
 type Wasm = typeof import("@a2s/wasm-kernels");
+
+/** The seed's defaults, as core resolves them. */
+const A2S_DEFAULTS = a2s().options as Record<
+  | "lrAdam"
+  | "lrSgd"
+  | "beta1"
+  | "beta2"
+  | "momentum"
+  | "epsilon"
+  | "curvatureK"
+  | "switchIter"
+  | "blendIters",
+  number
+>;
+const ADAM_DEFAULTS = adam().options as Record<"learningRate" | "beta1" | "beta2" | "epsilon", number>;
 
 /** The bytes of the state slots in the kernels' memory. */
 function slotBytes<Name extends string>(
@@ -137,6 +152,7 @@ export function wasmAdamStepper(
           throw new RangeError(`gradient ${i} has a non-finite value at ${kernels.firstNonFinite(i)}`);
       });
       const scalars = {
+        clip: 1,
         beta1: o.beta1,
         beta2: o.beta2,
         epsilon: o.epsilon,

@@ -8,10 +8,11 @@ describe("checkpointStateSize", () => {
       algorithm: "A2S",
       options: {},
       t: 1,
-      tensors: {
-        a: { shape: [3], slots: { m: new Float32Array(3), v: new Float32Array(3) } },
-        b: { shape: [5], slots: { m: new Float32Array(5), v: new Float32Array(5) } },
-      },
+      scalars: {},
+      tensors: [
+        { name: "a", shape: [3], slots: { m: new Float32Array(3), v: new Float32Array(3) } },
+        { name: "b", shape: [5], slots: { m: new Float32Array(5), v: new Float32Array(5) } },
+      ],
     });
     expect(checkpointStateSize(bytes)).toEqual({ bytes: 64, bytesPerElement: 4, source: "checkpoint slots" });
   });

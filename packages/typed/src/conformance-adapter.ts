@@ -19,7 +19,7 @@ const inDtype = (dtype: FloatDType, values: ArrayLike<number>) =>
  * The adapter description of this package for one kernel: float64 and float32, any
  * algorithm, and `stepRaw` for typed arrays of mixed dtypes.
  */
-export function typedAdapter(kernel: Kernel = "fused"): AdapterDescription {
+export function typedAdapter(kernel: Kernel = "simd"): AdapterDescription {
   const raw = new WeakMap<OptimizerUnderTest, (grads: TensorRecord) => void>();
   return {
     name: `typed (${kernel})`,

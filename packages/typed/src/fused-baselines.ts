@@ -3,88 +3,144 @@
  * that algorithm (clipping, direction, decoupled weight decay, learning rate), keeping
  * intermediates in float64 and rounding once when storing.
  */
-import { type FloatArray, type FloatDType, optionValueAt, type PreparedStep } from "@a2s/core";
+import { type Engine, type FloatArray, type FloatDType, optionValueAt, type PreparedStep } from "@a2s/core";
 import {
   boundsOf,
   clipping,
   type FusedKernel,
+  type FusedStep,
+  type GradientSums,
   gradientSums,
   keepBounds,
+  LARGEST,
   largestOf,
   provablyFinite,
   refuseResult,
   roundTo,
+  SAFE_FLOAT32_INTERMEDIATE,
   type StateBounds,
   scalar,
 } from "./fused-step.js";
 
-/** One baseline's per-group constants and its per-element update. */
-interface Baseline<S> {
+/** A baseline's per-group constants, learning rate and weight decay included. */
+export type Constants<S> = S & { lr: number; weightDecay: number };
+
+/** One baseline's per-group constants, the bounds of its step and its per-element update. */
+export interface Baseline<S> {
   /** Per-group constants at step `t` (learning rate included). */
-  constants(
-    set: Parameters<typeof optionValueAt>[0],
-    group: number,
-    t: number,
-  ): S & { lr: number; weightDecay: number };
+  constants(set: Parameters<typeof optionValueAt>[0], group: number, t: number): Constants<S>;
   /** Bounds after the step and the bound on the step's direction, from the bounds before it. */
   bounds(
     before: StateBounds,
     gradBound: number,
-    steps: readonly (S & { lr: number; weightDecay: number })[],
-  ): { after: StateBounds; state: number[]; intermediates?: number[]; direction: number };
+    steps: readonly Constants<S>[],
+  ): {
+    after: StateBounds;
+    state: number[];
+    intermediates?: number[];
+    /** Bounds on what the WebAssembly kernels compute in float32 beyond the rest: their folded constants, their products with state. */
+    float32: number[];
+    direction: number;
+  };
   /** One tensor's update; with `write` false it only checks that every result is finite. */
-  apply(
-    prepared: PreparedStep<FloatArray>,
-    k: number,
-    s: S & { lr: number; weightDecay: number },
-    c: number,
-    write: boolean,
-  ): void;
+  apply(prepared: PreparedStep<FloatArray>, k: number, s: Constants<S>, c: number, write: boolean): void;
+}
+
+/** One step's numbers for pass 2, and whether bounds proved its results finite. */
+export interface BaselinePlan<S> {
+  /** Each tensor's group constants, in tensor order. */
+  readonly steps: readonly Constants<S>[];
+  /** The clipping factor. */
+  readonly c: number;
+  /** Every result is finite when computed with float64 intermediates (the JavaScript loops). */
+  readonly safe: boolean;
+  /** ... and with float32 intermediates (the WebAssembly kernels). */
+  readonly safeInFloat32: boolean;
+}
+
+/** Where a baseline's passes run. */
+export interface BaselinePasses<S> {
+  /**
+   * Pass 1 over every tensor: Σg² and, with weight decay, Σp².
+   * @throws NonFiniteGradientError at the first non-finite gradient element.
+   */
+  sums(prepared: PreparedStep<FloatArray>, withDecay: boolean): GradientSums;
+  /** Pass 2: writes only results proven finite, or checked first (refusing the step otherwise). */
+  write(prepared: PreparedStep<FloatArray>, plan: BaselinePlan<S>): void;
+}
+
+/** The passes as JavaScript loops over the step's own arrays. */
+export function jsBaselinePasses<S>(baseline: Baseline<S>): BaselinePasses<S> {
+  return {
+    sums: (prepared, withDecay) => gradientSums(prepared, false, withDecay),
+    write(prepared, { steps, c, safe }) {
+      // Writes only once every result is known finite: checked by bounds, or else by a pass that writes nothing.
+      for (const write of safe ? [true] : [false, true]) {
+        steps.forEach((s, k) => {
+          baseline.apply(prepared, k, s, c, write);
+        });
+      }
+    },
+  };
+}
+
+/** One step of `baseline` in place through `passes`; yields its global sums (see {@link FusedStep}). */
+export function* baselineStep<S>(
+  engine: Engine<FloatArray>,
+  prepared: PreparedStep<FloatArray>,
+  baseline: Baseline<S>,
+  passes: BaselinePasses<S>,
+): FusedStep {
+  const set = engine.algorithm.optionSet;
+  const { t } = prepared;
+  const groups = [...new Set(prepared.tensors.map((info) => info.group))];
+  const byGroup = new Map(groups.map((g) => [g, baseline.constants(set, g, t)]));
+  const steps = [...byGroup.values()];
+  const withDecay = steps.some((s) => s.weightDecay > 0);
+  const sums = passes.sums(prepared, withDecay);
+  const { factor: c, norm } = yield* clipping(set.values.clipNorm as number, sums.gradSquares);
+
+  const gradBound = c * Math.sqrt(sums.gradSquares);
+  const {
+    after,
+    state,
+    intermediates = [],
+    float32,
+    direction,
+  } = baseline.bounds(boundsOf(prepared), gradBound, steps);
+  const paramBound = withDecay ? Math.sqrt(sums.paramSquares) : 0;
+  const decay = Math.max(...steps.map((s) => s.weightDecay)) * paramBound;
+  const change = Math.max(...steps.map((s) => s.lr)) * (direction + decay);
+  const guard = {
+    state,
+    intermediates: [...intermediates, direction, decay],
+    param: withDecay ? paramBound + change : change,
+    paramIsAbsolute: withDecay,
+  };
+  passes.write(prepared, {
+    steps: prepared.tensors.map((info) => byGroup.get(info.group) as Constants<S>),
+    c,
+    safe: provablyFinite(largestOf(prepared), guard),
+    safeInFloat32:
+      Math.fround(c) > 0 &&
+      provablyFinite(
+        LARGEST.float32,
+        { ...guard, intermediates: [...guard.intermediates, ...float32] },
+        SAFE_FLOAT32_INTERMEDIATE,
+      ),
+  });
+  keepBounds(prepared, after);
+  const published = new Map<string, FloatArray>([
+    ["clipFactor", scalar(c)],
+    ["learningRate", scalar(baseline.constants(set, 0, t).lr)],
+  ]);
+  if (norm !== undefined) published.set("gradientNorm", scalar(norm));
+  return published;
 }
 
 function fused<S>(baseline: Baseline<S>): FusedKernel {
-  return {
-    *step(engine, prepared) {
-      const set = engine.algorithm.optionSet;
-      const { t } = prepared;
-      const groups = [...new Set(prepared.tensors.map((info) => info.group))];
-      const byGroup = new Map(groups.map((g) => [g, baseline.constants(set, g, t)]));
-      const steps = [...byGroup.values()];
-      const withDecay = steps.some((s) => s.weightDecay > 0);
-      const sums = gradientSums(prepared, false, withDecay);
-      const { factor: c, norm } = yield* clipping(set.values.clipNorm as number, sums.gradSquares);
-
-      const gradBound = c * Math.sqrt(sums.gradSquares);
-      const {
-        after,
-        state,
-        intermediates = [],
-        direction,
-      } = baseline.bounds(boundsOf(prepared), gradBound, steps);
-      const paramBound = withDecay ? Math.sqrt(sums.paramSquares) : 0;
-      const decay = Math.max(...steps.map((s) => s.weightDecay)) * paramBound;
-      const change = Math.max(...steps.map((s) => s.lr)) * (direction + decay);
-      const safe = provablyFinite(largestOf(prepared), {
-        state,
-        intermediates: [...intermediates, direction, decay],
-        param: withDecay ? paramBound + change : change,
-        paramIsAbsolute: withDecay,
-      });
-      // Writes only once every result is known finite: checked by bounds, or else by a pass that writes nothing.
-      for (const write of safe ? [true] : [false, true]) {
-        prepared.tensors.forEach((info, k) => {
-          baseline.apply(prepared, k, byGroup.get(info.group) as never, c, write);
-        });
-      }
-      keepBounds(prepared, after);
-      const published = new Map<string, FloatArray>([
-        ["clipFactor", scalar(c)],
-        ["learningRate", scalar(baseline.constants(set, 0, t).lr)],
-      ]);
-      if (norm !== undefined) published.set("gradientNorm", scalar(norm));
-      return published;
-    },
-  };
+  const passes = jsBaselinePasses(baseline);
+  return { step: (engine, prepared) => baselineStep(engine, prepared, baseline, passes) };
 }
 
 const dtypeOfArray = (p: FloatArray): FloatDType => (p instanceof Float64Array ? "float64" : "float32");
@@ -107,7 +163,7 @@ function checked(
 }
 
 /** Adam: `p −= lr·m̂/(√v̂ + ε) + lr·(wd·p)`. */
-export const fusedAdam = fused<{ beta1: number; beta2: number; epsilon: number; bc1: number; bc2: number }>({
+export const ADAM: Baseline<{ beta1: number; beta2: number; epsilon: number; bc1: number; bc2: number }> = {
   constants(set, g, t) {
     const beta1 = optionValueAt(set, "beta1", g, t, "unitInterval");
     const beta2 = optionValueAt(set, "beta2", g, t, "unitInterval");
@@ -130,7 +186,15 @@ export const fusedAdam = fused<{ beta1: number; beta2: number; epsilon: number; 
     const direction =
       after.m / Math.min(...steps.map((s) => s.bc1)) / Math.min(...steps.map((s) => s.epsilon));
     const vHat = after.v / Math.min(...steps.map((s) => s.bc2));
-    return { after, state: [after.v], intermediates: [vHat], direction };
+    // The kernels fold lr/bc1, 1/bc2 and lr·wd, and multiply m by the first.
+    const rate = Math.max(...steps.map((s) => s.lr / s.bc1));
+    const float32 = [
+      rate,
+      1 / Math.min(...steps.map((s) => s.bc2)),
+      Math.max(...steps.map((s) => s.lr * s.weightDecay)),
+      rate * after.m,
+    ];
+    return { after, state: [after.v], intermediates: [vHat], float32, direction };
   },
   apply(prepared, k, s, c, write) {
     const { p, g, own } = arrays(prepared, k);
@@ -158,10 +222,10 @@ export const fusedAdam = fused<{ beta1: number; beta2: number; epsilon: number; 
       }
     }
   },
-});
+};
 
 /** RMSProp: `p −= lr·g/(√v + ε) + lr·(wd·p)`. */
-export const fusedRMSProp = fused<{ decay: number; epsilon: number }>({
+export const RMSPROP: Baseline<{ decay: number; epsilon: number }> = {
   constants(set, g, t) {
     return {
       decay: optionValueAt(set, "decay", g, t, "unitInterval"),
@@ -172,7 +236,15 @@ export const fusedRMSProp = fused<{ decay: number; epsilon: number }>({
   },
   bounds(before, gradBound, steps) {
     const after = { ...before, v: Math.max(before.v, gradBound * gradBound) };
-    return { after, state: [after.v], direction: gradBound / Math.min(...steps.map((s) => s.epsilon)) };
+    const lr = Math.max(...steps.map((s) => s.lr));
+    // The kernels fold lr and lr·wd, and multiply g by the first.
+    const float32 = [lr, Math.max(...steps.map((s) => s.lr * s.weightDecay)), lr * gradBound];
+    return {
+      after,
+      state: [after.v],
+      float32,
+      direction: gradBound / Math.min(...steps.map((s) => s.epsilon)),
+    };
   },
   apply(prepared, k, s, c, write) {
     const { p, g, own } = arrays(prepared, k);
@@ -196,10 +268,10 @@ export const fusedRMSProp = fused<{ decay: number; epsilon: number }>({
       }
     }
   },
-});
+};
 
 /** SGD with momentum in the seed's form: `buf = momentum·buf + g`, `p −= lr·(buf + wd·p)`. */
-export const fusedSGDMomentum = fused<{ momentum: number }>({
+export const SGD_MOMENTUM: Baseline<{ momentum: number }> = {
   constants(set, g, t) {
     return {
       momentum: optionValueAt(set, "momentum", g, t, "unitInterval"),
@@ -209,7 +281,12 @@ export const fusedSGDMomentum = fused<{ momentum: number }>({
   },
   bounds(before, gradBound, steps) {
     const buf = Math.max(...steps.map((s) => s.momentum)) * before.buf + gradBound;
-    return { after: { ...before, buf }, state: [buf], direction: buf };
+    // The kernels fold lr and lr·wd; lr·buf is bounded with the change.
+    const float32 = [
+      Math.max(...steps.map((s) => s.lr)),
+      Math.max(...steps.map((s) => s.lr * s.weightDecay)),
+    ];
+    return { after: { ...before, buf }, state: [buf], float32, direction: buf };
   },
   apply(prepared, k, s, c, write) {
     const { p, g, own } = arrays(prepared, k);
@@ -230,4 +307,8 @@ export const fusedSGDMomentum = fused<{ momentum: number }>({
       }
     }
   },
-});
+};
+
+export const fusedAdam = fused(ADAM);
+export const fusedRMSProp = fused(RMSPROP);
+export const fusedSGDMomentum = fused(SGD_MOMENTUM);

@@ -61,13 +61,19 @@ async function finishAsync(
 }
 
 /** Largest finite value of each dtype. */
-const LARGEST: Readonly<Record<FloatDType, number>> = {
+export const LARGEST: Readonly<Record<FloatDType, number>> = {
   float32: 3.4028234663852886e38,
   float64: Number.MAX_VALUE,
 };
 
 /** Below this, intermediates computed in float64 cannot overflow. */
 const SAFE_INTERMEDIATE = 1e300;
+
+/**
+ * Below this, intermediates computed in float32 (the WebAssembly kernels) cannot
+ * overflow: half the largest float32 leaves room for the rounding of every operand.
+ */
+export const SAFE_FLOAT32_INTERMEDIATE = LARGEST.float32 / 2;
 
 /** Largest finite value every tensor of the step can hold. */
 export function largestOf(prepared: PreparedStep<FloatArray>): number {
@@ -212,23 +218,27 @@ export function keepBounds(prepared: PreparedStep<FloatArray>, bounds: StateBoun
 /** Whether every bound leaves room: results certainly finite. */
 export function provablyFinite(
   largest: number,
-  bounds: {
-    /** Bounds on new state values. */
-    state: readonly number[];
-    /** Bounds on float64 intermediates. */
-    intermediates: readonly number[];
-    /** Bound on |p| after the step (with weight decay), or on the step's change alone. */
-    param: number;
-    /** Whether `param` bounds the new parameter (true) or only the change (false). */
-    paramIsAbsolute: boolean;
-  },
+  bounds: GuardBounds,
+  intermediateLimit = SAFE_INTERMEDIATE,
 ): boolean {
   const half = largest / 2;
   if (!bounds.state.every((b) => b <= half)) return false;
-  if (!bounds.intermediates.every((b) => b <= SAFE_INTERMEDIATE)) return false;
+  if (!bounds.intermediates.every((b) => b <= intermediateLimit)) return false;
   // A change below 2^100 rounds |p − δ| back to at most the largest float (whose ulp is
   // 2^104 in float32 and far more in float64), whatever p is.
   return bounds.paramIsAbsolute ? bounds.param <= half : bounds.param <= 2 ** 100;
+}
+
+/** What {@link provablyFinite} weighs: bounds on a step's results. */
+export interface GuardBounds {
+  /** Bounds on new state values. */
+  readonly state: readonly number[];
+  /** Bounds on intermediates, held to the limit of the arithmetic that computes them. */
+  readonly intermediates: readonly number[];
+  /** Bound on |p| after the step (with weight decay), or on the step's change alone. */
+  readonly param: number;
+  /** Whether `param` bounds the new parameter (true) or only the change (false). */
+  readonly paramIsAbsolute: boolean;
 }
 
 /** Rounds `x` to the storage dtype, as storing it would. */

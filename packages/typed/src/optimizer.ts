@@ -1,7 +1,8 @@
 /**
  * The optimizers of this package: any algorithm of `@a2s/core` over records of
  * `Float32Array` / `Float64Array`, updated in place. The engine of `@a2s/core` does the
- * bookkeeping; this file adds the typed-array idiom and the choice of kernel.
+ * bookkeeping; this file adds the typed-array idiom, the choice of kernel and the arrays
+ * that live in the SIMD kernels' memory (`bind`).
  */
 import {
   type A2SOptions,
@@ -10,11 +11,13 @@ import {
   type AlgorithmDefinition,
   a2s,
   adam,
+  allocateLike,
   builtInAlgorithmOf,
   dtypeOf,
   Engine,
   type EngineSettings,
   type FloatArray,
+  type FloatDType,
   InvalidCallError,
   InvalidOptionError,
   type PreparedStep,
@@ -29,19 +32,30 @@ import {
   TensorMismatchError,
   type TensorRecord,
 } from "@a2s/core";
+import { KernelInputError } from "@a2s/wasm-kernels";
 import { fusedA2S } from "./fused-a2s.js";
 import { fusedAdam, fusedRMSProp, fusedSGDMomentum } from "./fused-baselines.js";
-import { type FusedKernel, runFused } from "./fused-step.js";
+import { type FusedKernel, type FusedStep, runFused } from "./fused-step.js";
 import { hostBackend } from "./host-backend.js";
+import { SIMD_KERNELS, type SimdKernel, type SimdRunner, simdAvailable } from "./simd-kernels.js";
 
-/** `"fused"`: a hand-written loop per algorithm. `"generic"`: core's transforms over {@link typedArrayOps}. */
-export type Kernel = "fused" | "generic";
+/**
+ * `"simd"`: WebAssembly SIMD kernels in float32 arithmetic, for float32 tensors. `"fused"`:
+ * a JavaScript loop per algorithm, float64 intermediates. `"generic"`: core's transforms
+ * over {@link typedArrayOps}.
+ */
+export type Kernel = "simd" | "fused" | "generic";
+
+const KERNELS: readonly Kernel[] = ["simd", "fused", "generic"];
 
 /** How an optimizer runs (not what it computes). */
 export interface OptimizerSettings extends EngineSettings {
   /**
-   * Defaults to `"fused"`, which runs a fused loop where this package has one for the
-   * algorithm (A2S and the baselines) and the generic kernel otherwise.
+   * The fastest kernel to use; where it does not apply, the next one runs. Defaults to
+   * `"simd"`: the WebAssembly SIMD kernels of A2S and the baselines when every tensor is
+   * float32 and this JavaScript engine has WebAssembly SIMD. Otherwise `"fused"`: the
+   * JavaScript loop of A2S and the baselines. Any other algorithm (and A2S's automatic
+   * switch) runs `"generic"`.
    */
   kernel?: Kernel;
   /**
@@ -64,8 +78,8 @@ function checkSettings(settings: unknown): OptimizerSettings {
     throw new InvalidOptionError("settings", settings, "an object");
   }
   const { kernel, shapes } = settings as OptimizerSettings;
-  if (kernel !== undefined && kernel !== "fused" && kernel !== "generic") {
-    throw new InvalidOptionError("kernel", kernel, '"fused" or "generic"');
+  if (kernel !== undefined && !KERNELS.includes(kernel)) {
+    throw new InvalidOptionError("kernel", kernel, '"simd", "fused" or "generic"');
   }
   if (shapes !== undefined) {
     if (typeof shapes !== "object" || shapes === null)
@@ -88,6 +102,8 @@ export class Optimizer {
   readonly #engine: Engine<FloatArray>;
   readonly #settings: OptimizerSettings;
   #busy = false;
+  /** The SIMD kernels' memory of the tensor set, once made; `runner` undefined when too large for one. */
+  #simd: { kernel: SimdKernel; sizes: readonly number[]; runner: SimdRunner | undefined } | undefined;
 
   /**
    * @throws InvalidOptionError an algorithm that is none, or bad settings.
@@ -116,8 +132,17 @@ export class Optimizer {
   get t(): number {
     return this.#engine.t;
   }
-  /** The kernel that runs the steps: `"fused"` when asked for and this package has one for the algorithm. */
+  /**
+   * The kernel that runs the steps of the tensors held (before the tensor set is fixed:
+   * of float32 tensors): the one asked for where it applies, else the next one.
+   */
   get kernel(): Kernel {
+    const held = this.#engine.tensors;
+    const simd = this.#simdKernel(held === undefined ? ["float32"] : this.#engine.dtypes);
+    const sizes = held?.map((info) => info.size);
+    const tooLarge =
+      this.#simd?.kernel === simd && sizes?.join() === this.#simd?.sizes.join() && !this.#simd?.runner;
+    if (simd !== undefined && !tooLarge) return "simd";
     return this.#fused() === undefined ? "generic" : "fused";
   }
   /** What the last step did; undefined before the first step and after a load. */
@@ -130,6 +155,32 @@ export class Optimizer {
     const algorithm = this.#engine.algorithm;
     const kernel = FUSED_KERNELS.get(algorithm.definition);
     return kernel?.supports?.(algorithm) === false ? undefined : kernel;
+  }
+
+  /** The SIMD kernels for tensors of these dtypes, where they apply. */
+  #simdKernel(dtypes: readonly FloatDType[]): SimdKernel | undefined {
+    if ((this.#settings.kernel ?? "simd") !== "simd" || dtypes.some((dtype) => dtype !== "float32")) {
+      return undefined;
+    }
+    const algorithm = this.#engine.algorithm;
+    const kernel = SIMD_KERNELS.get(algorithm.definition);
+    if (kernel === undefined || kernel.supports?.(algorithm) === false || !simdAvailable()) return undefined;
+    return kernel;
+  }
+
+  /** The SIMD kernels over memory for tensors of these sizes (made once); undefined if one memory cannot hold them. */
+  #simdRunner(kernel: SimdKernel, sizes: readonly number[]): SimdRunner | undefined {
+    const held = this.#simd;
+    if (held?.kernel === kernel && held.sizes.join() === sizes.join()) return held.runner;
+    let runner: SimdRunner | undefined;
+    try {
+      runner = kernel.create(sizes);
+    } catch (error) {
+      // Beyond what one WebAssembly memory holds: the JavaScript loop runs instead.
+      if (!(error instanceof KernelInputError)) throw error;
+    }
+    this.#simd = { kernel, sizes: [...sizes], runner };
+    return runner;
   }
 
   /** The engine's view of `params` and `grads`: names, shapes (settings, held or flat), dtypes. */
@@ -165,6 +216,52 @@ export class Optimizer {
   declare(params: TensorRecord): void {
     if (this.#busy) throw new InvalidCallError("declare", "an updateAsync is still running; await it first");
     this.#engine.declare(this.#inputs(params, params));
+  }
+
+  /**
+   * Arrays to train with that the step never copies: `params` holds the values of the
+   * parameters given, `grads` is where the gradients go. With the SIMD kernel they live in
+   * the kernels' WebAssembly memory, so an {@link update} given them copies nothing (the
+   * arrays passed here are not updated from then on); otherwise `params` are the arrays
+   * given and `grads` new zero arrays. Fixes the tensor set as {@link declare} does, or
+   * checks the parameters against it when it is fixed (by a step, a load or a declaration).
+   *
+   * @example
+   * const { params, grads } = opt.bind({ w: Float32Array.of(0.5, -1) });
+   * grads.w.set(gradientAt(params.w)); // the model writes its gradients here
+   * opt.update(params, grads); // params.w updated in place, nothing copied
+   *
+   * @throws TensorMismatchError a parameter that is no Float32Array or Float64Array, or
+   * (tensor set fixed) a missing, extra or wrongly sized one.
+   * @throws InvalidCallError an updateAsync is running.
+   */
+  bind<R extends TensorRecord>(params: R): { params: R; grads: R } {
+    if (this.#busy) throw new InvalidCallError("bind", "an updateAsync is still running; await it first");
+    const inputs = this.#inputs(params, params);
+    let ordered: readonly StepTensorInput<FloatArray>[] = inputs;
+    if (this.#engine.tensors === undefined) this.#engine.declare(inputs);
+    // Checks names, sizes and dtypes against the tensors held, changing nothing; in held order.
+    else ordered = this.#engine.prepare(inputs).inputs;
+    const simd = this.#simdKernel(ordered.map((input) => input.dtype));
+    const runner =
+      simd &&
+      this.#simdRunner(
+        simd,
+        ordered.map((input) => input.param.length),
+      );
+    if (runner === undefined) {
+      const grads = inputs.map(({ name, param }) => [name, allocateLike(dtypeOf(param), param.length)]);
+      return { params, grads: Object.fromEntries(grads) as R };
+    }
+    const views = ordered.map(({ name, param }, k) => {
+      const own = runner.memory.views(k);
+      (own.param as Float32Array).set(param);
+      return { name, param: own.param as Float32Array, grad: own.grad as Float32Array };
+    });
+    return {
+      params: Object.fromEntries(views.map(({ name, param }) => [name, param])) as R,
+      grads: Object.fromEntries(views.map(({ name, grad }) => [name, grad])) as R,
+    };
   }
 
   /**
@@ -208,12 +305,24 @@ export class Optimizer {
     }
   }
 
-  /** The step by the fused kernel (which writes in place) or the generic one. */
+  /** The step by a fused kernel (which writes in place) or the generic one. */
   #compute(prepared: PreparedStep<FloatArray>): StepOutcome<FloatArray> | Promise<StepOutcome<FloatArray>> {
-    const fused = this.#fused();
-    if (fused === undefined) return this.#engine.compute(prepared);
-    const published = runFused(this.#engine, fused.step(this.#engine, prepared));
+    const step = this.#fusedStep(prepared);
+    if (step === undefined) return this.#engine.compute(prepared);
+    const published = runFused(this.#engine, step);
     return published instanceof Promise ? published.then((p) => ({ published: p })) : { published };
+  }
+
+  /** The step of the SIMD kernels where they apply, else of the JavaScript fused loop, if any. */
+  #fusedStep(prepared: PreparedStep<FloatArray>): FusedStep | undefined {
+    const simd = this.#simdKernel(prepared.dtypes);
+    const runner =
+      simd &&
+      this.#simdRunner(
+        simd,
+        prepared.tensors.map((info) => info.size),
+      );
+    return (runner ?? this.#fused())?.step(this.#engine, prepared);
   }
 
   /** The state as bytes in the core checkpoint format, loadable by every adapter. */

@@ -85,24 +85,46 @@ describe("fused and generic kernels", () => {
     expect(trajectory(kind, "fused", "float64")).toEqual(trajectory(kind, "generic", "float64"));
   });
 
+  const FLOAT32_PAIRS = [
+    // The generic path rounds after every operation, the fused loop once per stored value.
+    ["the fused loop (float64 intermediates)", "fused", "generic"],
+    // The SIMD kernels round every operation in float32, the fused loop once per stored value.
+    ["the SIMD kernels (float32 arithmetic)", "simd", "fused"],
+  ] as const;
   test.each(
-    Object.keys(KINDS) as (keyof typeof KINDS)[],
-  )("%s: in float32 the fused loop (float64 intermediates) stays within 1e-6 of the generic kernel", (kind) => {
-    const fused = trajectory(kind, "fused", "float32");
-    const generic = trajectory(kind, "generic", "float32");
-    for (const name of Object.keys(fused)) {
-      const a = fused[name] as Float32Array;
-      const b = generic[name] as Float32Array;
-      // 25 steps of per-operation float32 rounding (6e-8 each) in the generic path.
-      for (let i = 0; i < a.length; i++)
-        expect(Math.abs((a[i] as number) - (b[i] as number))).toBeLessThan(1e-6);
+    (Object.keys(KINDS) as (keyof typeof KINDS)[]).flatMap((kind) =>
+      FLOAT32_PAIRS.map((pair) => [kind, ...pair] as const),
+    ),
+  )("%s: in float32 %s stays within 1e-6 of the %s kernel", (kind, _, kernel, other) => {
+    const a = trajectory(kind, kernel, "float32");
+    const b = trajectory(kind, other, "float32");
+    for (const name of Object.keys(b)) {
+      const x = a[name] as Float32Array;
+      const y = b[name] as Float32Array;
+      // 25 steps of float32 rounding (6e-8 each) in every operation of one of the two.
+      for (let i = 0; i < x.length; i++)
+        expect(Math.abs((x[i] as number) - (y[i] as number))).toBeLessThan(1e-6);
     }
+    // Not the same computation: the two do not round alike.
+    expect(a).not.toEqual(b);
   });
 
-  test("the fused kernel runs A2S and the baselines; any other algorithm, and the automatic switch, the generic kernel", () => {
-    expect(new A2S().kernel).toBe("fused");
+  test("the SIMD kernels run A2S and the baselines on float32 tensors, the fused loop on float64 ones; any other algorithm, and the automatic switch, the generic kernel", () => {
+    expect(new A2S().kernel).toBe("simd");
+    expect(new A2S({}, { kernel: "fused" }).kernel).toBe("fused");
     expect(new Adam({}, { kernel: "generic" }).kernel).toBe("generic");
     expect(new A2S({ switchIter: "auto" }).kernel).toBe("generic");
+    for (const [dtype, kernel] of [
+      ["float32", "simd"],
+      ["float64", "fused"],
+    ] as const) {
+      const optimizer = new RMSProp();
+      run(optimizer, makeParams(dtype), 0, 1);
+      expect(optimizer.kernel, dtype).toBe(kernel);
+    }
+    const mixed = new SGDMomentum();
+    run(mixed, { W: new Float32Array(3), b: new Float64Array(2) }, 0, 1);
+    expect(mixed.kernel).toBe("fused");
   });
 });
 
@@ -276,6 +298,7 @@ describe("A2S", () => {
   });
 
   test.each([
+    "simd",
     "fused",
     "generic",
   ] as const)("declare fixes the tensor set before any step, and the run is that of an undeclared optimizer (%s)", (kernel) => {

@@ -1,13 +1,14 @@
-// The float32 kernels of the A2S step and of Adam's, in WebAssembly SIMD (4 lanes of f32).
+// The float32 kernels of the A2S step and of its baselines' (Adam, RMSProp, SGD with
+// momentum), in WebAssembly SIMD (4 lanes of f32).
 //
 // Every argument named like an array is a byte offset into the memory the host imports;
 // the host lays the arrays out 16-byte aligned and never overlapping. Nothing here
 // allocates: the module has no data segment and no runtime, so the host owns every byte.
 //
 // Pass 1 (gradientStats) reads each gradient once for what the host needs for the whole
-// step; pass 2 (a2sUpdate / adamUpdate) updates one tensor in one loop. The host passes
-// 1 - beta as its own argument, rounded once from the double, rather than having it
-// computed here in f32 from an already rounded beta.
+// step; pass 2 (a2sUpdate, adamUpdate, rmspropUpdate, sgdMomentumUpdate) updates one
+// tensor in one loop. The host passes 1 - beta as its own argument, rounded once from
+// the double, rather than having it computed here in f32 from an already rounded beta.
 
 /** Elements per block of the fast sums: each f32 lane adds BLOCK / 4 squares before the
  * block's sum joins the f64 total, so rounding stays near float32's unit roundoff. */
@@ -20,6 +21,21 @@ function sumLanes64(x: v128): f64 {
 /** The four f32 lanes of `x` added into two f64 lanes. */
 function widen(x: v128): v128 {
   return f64x2.add(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1)));
+}
+
+/** `beta*x + rest*y` per lane, rest being 1 - beta (or the gradient's factor): a running average. */
+function mix(beta: v128, x: v128, rest: v128, y: v128): v128 {
+  return f32x4.add(f32x4.mul(beta, x), f32x4.mul(rest, y));
+}
+
+/** `rate*m / (sqrt(v*invBc2) + epsilon)` per lane: Adam's step, bias corrections folded in. */
+function adamDirection(rate: v128, m: v128, v: v128, invBc2: v128, epsilon: v128): v128 {
+  return f32x4.div(f32x4.mul(rate, m), f32x4.add(f32x4.sqrt(f32x4.mul(v, invBc2)), epsilon));
+}
+
+/** `p - (step + decayRate*p)` per lane: the new parameter, decoupled weight decay included. */
+function decayed(p: v128, step: v128, decayRate: v128): v128 {
+  return f32x4.sub(p, f32x4.add(step, f32x4.mul(decayRate, p)));
 }
 
 function maxLane(x: v128): f32 {
@@ -147,14 +163,14 @@ export function a2sUpdate(
   for (let o: usize = 0; o < pairBytes; o += 32) {
     const g0 = f32x4.mul(cv, v128.load(g + o));
     const g1 = f32x4.mul(cv, v128.load(g + o, 16));
-    const m0 = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(a1, g0));
-    const m1 = f32x4.add(f32x4.mul(b1, v128.load(m + o, 16)), f32x4.mul(a1, g1));
-    const v0 = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(a2, f32x4.mul(g0, g0)));
-    const v1 = f32x4.add(f32x4.mul(b2, v128.load(v + o, 16)), f32x4.mul(a2, f32x4.mul(g1, g1)));
+    const m0 = mix(b1, v128.load(m + o), a1, g0);
+    const m1 = mix(b1, v128.load(m + o, 16), a1, g1);
+    const v0 = mix(b2, v128.load(v + o), a2, f32x4.mul(g0, g0));
+    const v1 = mix(b2, v128.load(v + o, 16), a2, f32x4.mul(g1, g1));
     const u0 = f32x4.add(f32x4.mul(mu, v128.load(buf + o)), g0);
     const u1 = f32x4.add(f32x4.mul(mu, v128.load(buf + o, 16)), g1);
-    const s0 = f32x4.div(f32x4.mul(ar, m0), f32x4.add(f32x4.sqrt(f32x4.mul(v0, ib)), ep));
-    const s1 = f32x4.div(f32x4.mul(ar, m1), f32x4.add(f32x4.sqrt(f32x4.mul(v1, ib)), ep));
+    const s0 = adamDirection(ar, m0, v0, ib, ep);
+    const s1 = adamDirection(ar, m1, v1, ib, ep);
     const p0 = v128.load(p + o);
     const p1 = v128.load(p + o, 16);
     v128.store(m + o, m0);
@@ -165,8 +181,8 @@ export function a2sUpdate(
     v128.store(buf + o, u1, 16);
     v128.store(prev + o, g0);
     v128.store(prev + o, g1, 16);
-    v128.store(p + o, f32x4.sub(p0, f32x4.add(f32x4.add(s0, f32x4.mul(sr, u0)), f32x4.mul(dr, p0))));
-    v128.store(p + o, f32x4.sub(p1, f32x4.add(f32x4.add(s1, f32x4.mul(sr, u1)), f32x4.mul(dr, p1))), 16);
+    v128.store(p + o, decayed(p0, f32x4.add(s0, f32x4.mul(sr, u0)), dr));
+    v128.store(p + o, decayed(p1, f32x4.add(s1, f32x4.mul(sr, u1)), dr), 16);
   }
   for (let o = pairBytes; o < (<usize>n) << 2; o += 4) {
     const gi = c * load<f32>(g + o);
@@ -184,7 +200,7 @@ export function a2sUpdate(
 }
 
 /**
- * Adam for one tensor: m = beta1*m + (1-beta1)*g; v = beta2*v + (1-beta2)*g^2;
+ * Adam for one tensor: gi = c*g; m = beta1*m + (1-beta1)*gi; v = beta2*v + (1-beta2)*gi^2;
  * p -= rate*m / (sqrt(v*invBc2) + epsilon) + decayRate*p, where rate = lr/bc1 and
  * decayRate = lr*weightDecay.
  */
@@ -194,6 +210,7 @@ export function adamUpdate(
   m: usize,
   v: usize,
   n: i32,
+  c: f32,
   beta1: f32,
   oneMinusBeta1: f32,
   beta2: f32,
@@ -203,6 +220,7 @@ export function adamUpdate(
   invBc2: f32,
   decayRate: f32,
 ): void {
+  const cv = f32x4.splat(c);
   const b1 = f32x4.splat(beta1);
   const a1 = f32x4.splat(oneMinusBeta1);
   const b2 = f32x4.splat(beta2);
@@ -213,30 +231,113 @@ export function adamUpdate(
   const dr = f32x4.splat(decayRate);
   const pairBytes = (<usize>(n & ~7)) << 2;
   for (let o: usize = 0; o < pairBytes; o += 32) {
-    const g0 = v128.load(g + o);
-    const g1 = v128.load(g + o, 16);
-    const m0 = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(a1, g0));
-    const m1 = f32x4.add(f32x4.mul(b1, v128.load(m + o, 16)), f32x4.mul(a1, g1));
-    const v0 = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(a2, f32x4.mul(g0, g0)));
-    const v1 = f32x4.add(f32x4.mul(b2, v128.load(v + o, 16)), f32x4.mul(a2, f32x4.mul(g1, g1)));
-    const s0 = f32x4.div(f32x4.mul(ar, m0), f32x4.add(f32x4.sqrt(f32x4.mul(v0, ib)), ep));
-    const s1 = f32x4.div(f32x4.mul(ar, m1), f32x4.add(f32x4.sqrt(f32x4.mul(v1, ib)), ep));
+    const g0 = f32x4.mul(cv, v128.load(g + o));
+    const g1 = f32x4.mul(cv, v128.load(g + o, 16));
+    const m0 = mix(b1, v128.load(m + o), a1, g0);
+    const m1 = mix(b1, v128.load(m + o, 16), a1, g1);
+    const v0 = mix(b2, v128.load(v + o), a2, f32x4.mul(g0, g0));
+    const v1 = mix(b2, v128.load(v + o, 16), a2, f32x4.mul(g1, g1));
+    const s0 = adamDirection(ar, m0, v0, ib, ep);
+    const s1 = adamDirection(ar, m1, v1, ib, ep);
     const p0 = v128.load(p + o);
     const p1 = v128.load(p + o, 16);
     v128.store(m + o, m0);
     v128.store(m + o, m1, 16);
     v128.store(v + o, v0);
     v128.store(v + o, v1, 16);
-    v128.store(p + o, f32x4.sub(p0, f32x4.add(s0, f32x4.mul(dr, p0))));
-    v128.store(p + o, f32x4.sub(p1, f32x4.add(s1, f32x4.mul(dr, p1))), 16);
+    v128.store(p + o, decayed(p0, s0, dr));
+    v128.store(p + o, decayed(p1, s1, dr), 16);
   }
   for (let o = pairBytes; o < (<usize>n) << 2; o += 4) {
-    const gi = load<f32>(g + o);
+    const gi = c * load<f32>(g + o);
     const mi = beta1 * load<f32>(m + o) + oneMinusBeta1 * gi;
     const vi = beta2 * load<f32>(v + o) + oneMinusBeta2 * (gi * gi);
     const pi = load<f32>(p + o);
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
     store<f32>(p + o, pi - ((rate * mi) / (sqrt(vi * invBc2) + epsilon) + decayRate * pi));
+  }
+}
+
+/**
+ * RMSProp for one tensor: gi = c*g; v = decay*v + (1-decay)*gi^2;
+ * p -= rate*gi / (sqrt(v) + epsilon) + decayRate*p, where rate = lr and decayRate = lr*weightDecay.
+ */
+export function rmspropUpdate(
+  p: usize,
+  g: usize,
+  v: usize,
+  n: i32,
+  c: f32,
+  decay: f32,
+  oneMinusDecay: f32,
+  epsilon: f32,
+  rate: f32,
+  decayRate: f32,
+): void {
+  const cv = f32x4.splat(c);
+  const dc = f32x4.splat(decay);
+  const a = f32x4.splat(oneMinusDecay);
+  const ep = f32x4.splat(epsilon);
+  const r = f32x4.splat(rate);
+  const dr = f32x4.splat(decayRate);
+  const pairBytes = (<usize>(n & ~7)) << 2;
+  for (let o: usize = 0; o < pairBytes; o += 32) {
+    const g0 = f32x4.mul(cv, v128.load(g + o));
+    const g1 = f32x4.mul(cv, v128.load(g + o, 16));
+    const v0 = mix(dc, v128.load(v + o), a, f32x4.mul(g0, g0));
+    const v1 = mix(dc, v128.load(v + o, 16), a, f32x4.mul(g1, g1));
+    const s0 = f32x4.div(f32x4.mul(r, g0), f32x4.add(f32x4.sqrt(v0), ep));
+    const s1 = f32x4.div(f32x4.mul(r, g1), f32x4.add(f32x4.sqrt(v1), ep));
+    const p0 = v128.load(p + o);
+    const p1 = v128.load(p + o, 16);
+    v128.store(v + o, v0);
+    v128.store(v + o, v1, 16);
+    v128.store(p + o, decayed(p0, s0, dr));
+    v128.store(p + o, decayed(p1, s1, dr), 16);
+  }
+  for (let o = pairBytes; o < (<usize>n) << 2; o += 4) {
+    const gi = c * load<f32>(g + o);
+    const vi = decay * load<f32>(v + o) + oneMinusDecay * (gi * gi);
+    const pi = load<f32>(p + o);
+    store<f32>(v + o, vi);
+    store<f32>(p + o, pi - ((rate * gi) / (sqrt(vi) + epsilon) + decayRate * pi));
+  }
+}
+
+/**
+ * SGD with momentum in the seed's form for one tensor: buf = momentum*buf + c*g;
+ * p -= rate*buf + decayRate*p, where rate = lr and decayRate = lr*weightDecay.
+ */
+export function sgdMomentumUpdate(
+  p: usize,
+  g: usize,
+  buf: usize,
+  n: i32,
+  c: f32,
+  momentum: f32,
+  rate: f32,
+  decayRate: f32,
+): void {
+  const cv = f32x4.splat(c);
+  const mu = f32x4.splat(momentum);
+  const r = f32x4.splat(rate);
+  const dr = f32x4.splat(decayRate);
+  const pairBytes = (<usize>(n & ~7)) << 2;
+  for (let o: usize = 0; o < pairBytes; o += 32) {
+    const u0 = mix(mu, v128.load(buf + o), cv, v128.load(g + o));
+    const u1 = mix(mu, v128.load(buf + o, 16), cv, v128.load(g + o, 16));
+    const p0 = v128.load(p + o);
+    const p1 = v128.load(p + o, 16);
+    v128.store(buf + o, u0);
+    v128.store(buf + o, u1, 16);
+    v128.store(p + o, decayed(p0, f32x4.mul(r, u0), dr));
+    v128.store(p + o, decayed(p1, f32x4.mul(r, u1), dr), 16);
+  }
+  for (let o = pairBytes; o < (<usize>n) << 2; o += 4) {
+    const ui = momentum * load<f32>(buf + o) + c * load<f32>(g + o);
+    const pi = load<f32>(p + o);
+    store<f32>(buf + o, ui);
+    store<f32>(p + o, pi - (rate * ui + decayRate * pi));
   }
 }

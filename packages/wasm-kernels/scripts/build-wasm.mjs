@@ -12,7 +12,15 @@ import asc from "assemblyscript/asc";
 
 const SOURCE = fileURLToPath(new URL("../assembly/kernels.ts", import.meta.url));
 const OUT = fileURLToPath(new URL("../src/generated/kernels-wasm.ts", import.meta.url));
-const EXPORTS = ["gradientStats", "gradientStatsExact", "firstNonFinite", "a2sUpdate", "adamUpdate"];
+const EXPORTS = [
+  "gradientStats",
+  "gradientStatsExact",
+  "firstNonFinite",
+  "a2sUpdate",
+  "adamUpdate",
+  "rmspropUpdate",
+  "sgdMomentumUpdate",
+];
 
 /** Section ids of the WebAssembly binary format that the module must not have. */
 const START_SECTION = 8;

@@ -61,6 +61,16 @@ export class KernelMemory<Name extends string> {
     return this.kernels.firstNonFinite(at["grad"] as number, this.lengths[index] as number);
   }
 
+  /**
+   * Sum of p^2, max |p| and finiteness of tensor `index`'s parameters, by the same pass as
+   * the gradients' (bounds on a step with weight decay need them); changes nothing.
+   */
+  paramStats(index: number): Omit<GradientStats, "diffSquares"> {
+    const param = (this.offsetsOf(index) as Record<string, number>)["param"] as number;
+    const { sumSquares, maxAbs, finite } = this.stats(param, param, this.lengths[index] as number, 1);
+    return { sumSquares, maxAbs, finite };
+  }
+
   protected offsetsOf(index: number): Readonly<Record<Name, number>> {
     if (!Number.isInteger(index) || index < 0 || index >= this.lengths.length) {
       throw new KernelInputError(

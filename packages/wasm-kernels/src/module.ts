@@ -33,6 +33,7 @@ export interface KernelExports {
     m: number,
     v: number,
     n: number,
+    clip: number,
     beta1: number,
     oneMinusBeta1: number,
     beta2: number,
@@ -40,6 +41,28 @@ export interface KernelExports {
     epsilon: number,
     rate: number,
     invBc2: number,
+    decayRate: number,
+  ): void;
+  rmspropUpdate(
+    p: number,
+    g: number,
+    v: number,
+    n: number,
+    clip: number,
+    decay: number,
+    oneMinusDecay: number,
+    epsilon: number,
+    rate: number,
+    decayRate: number,
+  ): void;
+  sgdMomentumUpdate(
+    p: number,
+    g: number,
+    buf: number,
+    n: number,
+    clip: number,
+    momentum: number,
+    rate: number,
     decayRate: number,
   ): void;
 }

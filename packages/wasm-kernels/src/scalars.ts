@@ -25,11 +25,33 @@ export interface A2SScalars {
 
 /** One Adam step's numbers. */
 export interface AdamScalars {
+  /** The clip factor applied to the gradient: 1 when the step is not clipped. */
+  clip: number;
   beta1: number;
   beta2: number;
   epsilon: number;
   biasCorrection1: number;
   biasCorrection2: number;
+  learningRate: number;
+  weightDecay: number;
+}
+
+/** One RMSProp step's numbers. */
+export interface RMSPropScalars {
+  /** The clip factor applied to the gradient: 1 when the step is not clipped. */
+  clip: number;
+  /** How much of the mean square carries over: `v = decay·v + (1 − decay)·g²`. */
+  decay: number;
+  epsilon: number;
+  learningRate: number;
+  weightDecay: number;
+}
+
+/** One step's numbers of SGD with momentum (`buf = momentum·buf + g`). */
+export interface SGDMomentumScalars {
+  /** The clip factor applied to the gradient: 1 when the step is not clipped. */
+  clip: number;
+  momentum: number;
   learningRate: number;
   weightDecay: number;
 }
@@ -57,11 +79,27 @@ const A2S_RANGES: Record<keyof A2SScalars, Range> = {
 };
 
 const ADAM_RANGES: Record<keyof AdamScalars, Range> = {
+  clip: CORRECTION,
   beta1: BETA,
   beta2: BETA,
   epsilon: POSITIVE,
   biasCorrection1: CORRECTION,
   biasCorrection2: CORRECTION,
+  learningRate: NON_NEGATIVE,
+  weightDecay: NON_NEGATIVE,
+};
+
+const RMSPROP_RANGES: Record<keyof RMSPropScalars, Range> = {
+  clip: CORRECTION,
+  decay: BETA,
+  epsilon: POSITIVE,
+  learningRate: NON_NEGATIVE,
+  weightDecay: NON_NEGATIVE,
+};
+
+const SGD_MOMENTUM_RANGES: Record<keyof SGDMomentumScalars, Range> = {
+  clip: CORRECTION,
+  momentum: UNIT,
   learningRate: NON_NEGATIVE,
   weightDecay: NON_NEGATIVE,
 };
@@ -110,6 +148,7 @@ export function foldA2S(s: Readonly<A2SScalars>) {
 export function foldAdam(s: Readonly<AdamScalars>) {
   check("AdamScalars", s, ADAM_RANGES);
   return {
+    clip: s.clip,
     beta1: s.beta1,
     oneMinusBeta1: 1 - s.beta1,
     beta2: s.beta2,
@@ -117,6 +156,28 @@ export function foldAdam(s: Readonly<AdamScalars>) {
     epsilon: s.epsilon,
     rate: s.learningRate / s.biasCorrection1,
     invBc2: 1 / s.biasCorrection2,
+    decayRate: s.learningRate * s.weightDecay,
+  };
+}
+
+export function foldRMSProp(s: Readonly<RMSPropScalars>) {
+  check("RMSPropScalars", s, RMSPROP_RANGES);
+  return {
+    clip: s.clip,
+    decay: s.decay,
+    oneMinusDecay: 1 - s.decay,
+    epsilon: s.epsilon,
+    rate: s.learningRate,
+    decayRate: s.learningRate * s.weightDecay,
+  };
+}
+
+export function foldSGDMomentum(s: Readonly<SGDMomentumScalars>) {
+  check("SGDMomentumScalars", s, SGD_MOMENTUM_RANGES);
+  return {
+    clip: s.clip,
+    momentum: s.momentum,
+    rate: s.learningRate,
     decayRate: s.learningRate * s.weightDecay,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { relativeError } from "@a2s/conformance";
 import { mulberry32 } from "@a2s/random";
-import type { A2SScalars, AdamScalars } from "../src/index.js";
+import type { A2SScalars, AdamScalars, RMSPropScalars, SGDMomentumScalars } from "../src/index.js";
 
 export interface Stats {
   sumSquares: number;
@@ -21,9 +21,10 @@ export interface A2SLike {
   update(index: number, scalars: A2SScalars): void;
 }
 
-export interface AdamLike {
+/** What the host needs from a baseline's implementation, kernel or reference. */
+export interface BaselineLike<S> {
   readonly tensors: readonly { param: ArrayLike<number>; grad: { [i: number]: number; length: number } }[];
-  update(index: number, scalars: AdamScalars): void;
+  update(index: number, scalars: S): void;
 }
 
 export function referenceStats(g: ArrayLike<number>, prev: ArrayLike<number>, clip: number): Stats {
@@ -82,18 +83,55 @@ export class ReferenceA2S implements A2SLike {
   }
 }
 
-export class ReferenceAdam implements AdamLike {
-  readonly tensors: { param: Float64Array; grad: Float64Array; m: Float64Array; v: Float64Array }[];
+/** Float64 arrays named like a kernel set's, every one zero. */
+function zeroArrays<Name extends string>(lengths: readonly number[], names: readonly Name[]) {
+  return lengths.map(
+    (n) => Object.fromEntries(names.map((name) => [name, zeros(n)])) as Record<Name, Float64Array>,
+  );
+}
+
+export class ReferenceAdam implements BaselineLike<AdamScalars> {
+  readonly tensors: Record<"param" | "grad" | "m" | "v", Float64Array>[];
   constructor(lengths: readonly number[]) {
-    this.tensors = lengths.map((n) => ({ param: zeros(n), grad: zeros(n), m: zeros(n), v: zeros(n) }));
+    this.tensors = zeroArrays(lengths, ["param", "grad", "m", "v"]);
   }
   update(index: number, s: AdamScalars): void {
     const { param: p, grad: g, m, v } = this.tensors[index]!;
     for (let i = 0; i < p.length; i++) {
-      m[i] = s.beta1 * m[i]! + (1 - s.beta1) * g[i]!;
-      v[i] = s.beta2 * v[i]! + (1 - s.beta2) * g[i]! * g[i]!;
+      const gi = s.clip * g[i]!;
+      m[i] = s.beta1 * m[i]! + (1 - s.beta1) * gi;
+      v[i] = s.beta2 * v[i]! + (1 - s.beta2) * gi * gi;
       const adam = m[i]! / s.biasCorrection1 / (Math.sqrt(v[i]! / s.biasCorrection2) + s.epsilon);
       p[i] = p[i]! - s.learningRate * (adam + s.weightDecay * p[i]!);
+    }
+  }
+}
+
+export class ReferenceRMSProp implements BaselineLike<RMSPropScalars> {
+  readonly tensors: Record<"param" | "grad" | "v", Float64Array>[];
+  constructor(lengths: readonly number[]) {
+    this.tensors = zeroArrays(lengths, ["param", "grad", "v"]);
+  }
+  update(index: number, s: RMSPropScalars): void {
+    const { param: p, grad: g, v } = this.tensors[index]!;
+    for (let i = 0; i < p.length; i++) {
+      const gi = s.clip * g[i]!;
+      v[i] = s.decay * v[i]! + (1 - s.decay) * gi * gi;
+      p[i] = p[i]! - s.learningRate * (gi / (Math.sqrt(v[i]!) + s.epsilon) + s.weightDecay * p[i]!);
+    }
+  }
+}
+
+export class ReferenceSGDMomentum implements BaselineLike<SGDMomentumScalars> {
+  readonly tensors: Record<"param" | "grad" | "buf", Float64Array>[];
+  constructor(lengths: readonly number[]) {
+    this.tensors = zeroArrays(lengths, ["param", "grad", "buf"]);
+  }
+  update(index: number, s: SGDMomentumScalars): void {
+    const { param: p, grad: g, buf } = this.tensors[index]!;
+    for (let i = 0; i < p.length; i++) {
+      buf[i] = s.momentum * buf[i]! + s.clip * g[i]!;
+      p[i] = p[i]! - s.learningRate * (buf[i]! + s.weightDecay * p[i]!);
     }
   }
 }
@@ -169,19 +207,11 @@ export function a2sStep(target: A2SLike, problem: Problem, t: number, o: A2SConf
   return stats;
 }
 
-export function adamStep(target: AdamLike, problem: Problem, t: number, o: A2SConfig): void {
+/** One baseline step: every gradient at the current parameters, then `scalars(t)` for every tensor. */
+export function baselineStep<S>(target: BaselineLike<S>, problem: Problem, t: number, scalars: S): void {
   target.tensors.forEach((tensor, i) => {
     problem.gradient(i, t, tensor.param, tensor.grad);
   });
-  const scalars: AdamScalars = {
-    beta1: o.beta1,
-    beta2: o.beta2,
-    epsilon: o.epsilon,
-    biasCorrection1: 1 - o.beta1 ** t,
-    biasCorrection2: 1 - o.beta2 ** t,
-    learningRate: o.lrAdam,
-    weightDecay: o.weightDecay,
-  };
   target.tensors.forEach((_, i) => {
     target.update(i, scalars);
   });

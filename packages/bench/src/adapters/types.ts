@@ -26,9 +26,9 @@ export interface StepAdapter {
   name: string;
   make(kind: Kind, shapes: TensorShapes): Promise<Stepper>;
   /**
-   * Cheap enough per step to time at every size, `--quick` included: the typed fused
-   * kernel, whose 1e7 row is the bandwidth figure, and the WebAssembly kernels, whose 1e7
-   * row is held to the C limit.
+   * Cheap enough per step to time at every size, `--quick` included: typed's SIMD and
+   * fused kernels, whose 1e7 rows are the bandwidth figures, and the WebAssembly kernels;
+   * their 1e7 rows are held to the C limit.
    */
   cheapAtEverySize?: boolean;
   /**

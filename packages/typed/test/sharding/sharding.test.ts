@@ -9,6 +9,7 @@ import { Mlp, type MlpParams } from "@a2s/mlp";
 import { mulberry32 } from "@a2s/random";
 import { describe, expect, test } from "vitest";
 import { A2S, type A2SOptions, type AllReduce } from "../../src/index.js";
+import { rendezvous } from "../helpers.js";
 
 const STEPS = 200;
 const BATCH = 16;
@@ -80,24 +81,6 @@ function worstRelativeError(
     worst = Math.max(worst, diff / scale);
   }
   return worst;
-}
-
-/** An in-process allReduce: each shard's call waits for the other's, then both get the sum in shard order. */
-function rendezvous(shards: number): AllReduce[] {
-  let arrived: { partials: Float64Array; resolve: (totals: Float64Array) => void }[] = [];
-  return Array.from(
-    { length: shards },
-    (_, shard) => (partials: Float64Array) =>
-      new Promise<Float64Array>((resolve) => {
-        arrived[shard] = { partials, resolve };
-        if (arrived.filter(Boolean).length < shards) return;
-        const totals = new Float64Array(partials.length);
-        for (const { partials: part } of arrived)
-          for (let k = 0; k < part.length; k++) totals[k] = (totals[k] as number) + (part[k] as number);
-        for (const { resolve: done } of arrived) done(totals);
-        arrived = [];
-      }),
-  );
 }
 
 /** 200 steps of the seed's MLP, three times over: tens of seconds on a loaded 2-core machine. */
