@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { TOLERANCE } from "@a2s/conformance";
 import { describe, expect, test } from "vitest";
 import {
   A2SNeuralNetwork,
@@ -117,7 +118,7 @@ describe("checkpoints", () => {
 describe("networks saved by the code before the engine (v1 checkpoints, JSON with `a2s`)", () => {
   const dir = new URL("./fixtures/v1/", import.meta.url);
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
-    test(`${file}: loads and trains on exactly as the old code did`, () => {
+    test(`${file}: loads and trains on as the old code did (within float32 rounding)`, () => {
       const fixture = JSON.parse(readFileSync(new URL(file, dir), "utf8"));
       const net = new A2SNeuralNetwork().fromJSON(fixture.json);
       expect(net.options).toMatchObject(fixture.json.a2s);
@@ -127,7 +128,21 @@ describe("networks saved by the code before the engine (v1 checkpoints, JSON wit
       expect(net.t).toBe(fixture.t);
       net.train(fixture.data, { iterations: fixture.iterationsAfter, errorThresh: 1e-6 });
       expect(net.t).toBe(fixture.tAfter);
-      expect(JSON.parse(JSON.stringify(net.toJSON().layers))).toEqual(fixture.layersAfter);
+      // The old code's fused loop kept float64 intermediates; brain's float32 layers now run
+      // @a2s/typed's SIMD kernel, which rounds every operation to float32, so the weights
+      // agree within the conformance suite's float32 tolerance rather than bit for bit.
+      const weights = (value: unknown): number[] =>
+        typeof value === "number"
+          ? [value]
+          : typeof value === "object" && value !== null
+            ? Object.values(value).flatMap(weights)
+            : [];
+      const actual = weights(net.toJSON().layers);
+      const expected = weights(fixture.layersAfter);
+      expect(actual).toHaveLength(expected.length);
+      const scale = Math.max(...expected.map(Math.abs));
+      const worst = Math.max(...actual.map((x, i) => Math.abs(x - (expected[i] as number))));
+      expect(worst / scale).toBeLessThanOrEqual(TOLERANCE.float32);
     });
   }
 });
