@@ -3,8 +3,9 @@ import { Optimizer, type TensorRecord } from "@a2s/typed";
 import type { LayerTensor } from "./layout.js";
 
 /**
- * `@a2s/typed`'s optimizer (its fused kernel where it has one for the algorithm, the
- * generic one otherwise) bound to a network's layer tensors, which it updates in place.
+ * `@a2s/typed`'s optimizer (its fastest kernel for the algorithm: the SIMD one for
+ * brain's float32 layers where the engine has WebAssembly SIMD) bound to a network's
+ * layer tensors, which it updates in place.
  * The tensor set is declared at once, so checkpoints carry the layers' shapes and a
  * checkpoint of other layers is refused even before the first step.
  */
