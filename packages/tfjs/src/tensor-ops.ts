@@ -1,84 +1,34 @@
-import type { ArrayOps, StepScalarName } from "@a2s/core";
+import type { ArrayOps } from "@a2s/core";
 import * as tf from "@tensorflow/tfjs-core";
-
-type Operation = "add" | "sub" | "mul" | "square" | "div" | "sqrt" | "sumSquares";
-
-/**
- * A value of one step's computation: a tensor, a scalar known on the host, or an
- * operation not run yet. Core's `a2sUpdate` builds these; {@link TensorOps.evaluate} runs
- * only the operations an output needs.
- */
-export class Expr {
-  #tensor: tf.Tensor | undefined;
-  private constructor(
-    readonly operation: Operation | undefined,
-    readonly args: readonly Expr[],
-    /** The exact value, for scalars known on the host. */
-    readonly value: number | undefined,
-    tensor: tf.Tensor | undefined,
-    /** A host scalar that changes from step to step: made when needed, never cached. */
-    readonly transient = false,
-  ) {
-    this.#tensor = tensor;
-  }
-
-  static of(tensor: tf.Tensor): Expr {
-    return new Expr(undefined, [], undefined, tensor);
-  }
-  static constant(value: number, transient = false): Expr {
-    return new Expr(undefined, [], value, undefined, transient);
-  }
-  static apply(operation: Operation, ...args: Expr[]): Expr {
-    return new Expr(operation, args, undefined, undefined);
-  }
-
-  get isZero(): boolean {
-    return this.value === 0;
-  }
-  get isOne(): boolean {
-    return this.value === 1;
-  }
-  /** @internal */
-  get tensor(): tf.Tensor | undefined {
-    return this.#tensor;
-  }
-  /** @internal */
-  set tensor(tensor: tf.Tensor) {
-    this.#tensor = tensor;
-  }
-}
+import { Expr } from "./expr.js";
 
 /**
- * Core's {@link ArrayOps} over tfjs, built to run as few kernels as the step needs:
+ * Core's {@link ArrayOps} over tfjs, built to run as few kernels as a step needs:
  *
  * - exact identities are applied before anything runs (`x * 1`, `x + 0`, `x / 1`), and a
- *   product with an exact 0 (the blend weight in the pure-Adam and pure-SGD phases) is 0
- *   without computing its other factor, so those phases skip the unused half of the step.
- *   That other factor is finite whenever the gradients are, so 0 is the product IEEE
- *   arithmetic gives;
- * - the curvature's `sumSquares(g - prev)` runs as `squaredDifference` and `sum`, and
- *   `g * g` as `square`;
- * - hyperparameter scalars are uploaded once and kept until {@link TensorOps.dispose};
- *   schedule values that change every step are made when evaluated, inside the caller's
- *   `tf.tidy`.
+ *   product with an exact 0 (the blend weight in the pure-Adam and pure-SGD phases, state
+ *   that is still all zeros) is 0 without computing its other factor, so those phases
+ *   skip the unused half of the step. A `where` whose condition is known on the host
+ *   (the first-step test) runs only the branch it takes;
+ * - `sumSquares(a - b)` runs as `squaredDifference` and `sum`, and `x * x` as `square`;
+ * - hyperparameter scalars are uploaded once; a step value (`stepScalar`) is uploaded again
+ *   only when it differs from the value of the same name at the step before, so a constant
+ *   learning rate or blend weight costs no upload per step. Both caches are emptied by
+ *   {@link TensorOps.clear}.
+ *
+ * Results are made in the caller's `tf.tidy` scope; only cached scalars are kept.
  */
 export class TensorOps implements ArrayOps<Expr> {
-  readonly #constants = new Map<number, tf.Scalar>();
-  readonly #cachedTensors = new Set<tf.Tensor>();
-  readonly #zero = Expr.constant(0);
+  readonly #constants = new Map<number, tf.Tensor>();
+  readonly #stepValues = new Map<string, { value: number; tensor: tf.Tensor }>();
+  /** Uploads of state held on the host, once per step (see {@link TensorOps.beginStep}). */
+  #uploads = new Map<Expr, tf.Tensor>();
 
-  /**
-   * A hyperparameter. Its tensor is made now, even if this step's phase never evaluates
-   * it, so that every kept tensor exists from the first step on.
-   */
   scalar(value: number): Expr {
-    this.#scalar(value);
     return Expr.constant(value);
   }
-
-  /** Schedule values: the exact 0 and 1 of the long pure phases are cached, others are not. */
-  stepScalar(_name: StepScalarName, value: number): Expr {
-    return Expr.constant(value, value !== 0 && value !== 1);
+  stepScalar(name: string, value: number): Expr {
+    return Expr.constant(value, name);
   }
 
   add(a: Expr, b: Expr): Expr {
@@ -92,8 +42,9 @@ export class TensorOps implements ArrayOps<Expr> {
   mul(a: Expr, b: Expr): Expr {
     if (a.isOne) return b;
     if (b.isOne) return a;
-    if (a.isZero || b.isZero) return this.#zero;
-    // g * g: one unary kernel, the same product.
+    // The product IEEE arithmetic gives whenever the other factor is finite; a non-finite
+    // factor here is a result the engine checks (and refuses) on its own.
+    if (a.isZero || b.isZero) return Expr.constant(0);
     return a === b ? Expr.apply("square", a) : Expr.apply("mul", a, b);
   }
   div(a: Expr, b: Expr): Expr {
@@ -102,74 +53,119 @@ export class TensorOps implements ArrayOps<Expr> {
   sqrt(a: Expr): Expr {
     return a.isZero || a.isOne ? a : Expr.apply("sqrt", a);
   }
+  maximum(a: Expr, b: Expr): Expr {
+    return Expr.apply("maximum", a, b);
+  }
+  minimum(a: Expr, b: Expr): Expr {
+    return Expr.apply("minimum", a, b);
+  }
+  greater(a: Expr, b: Expr): Expr {
+    return Expr.apply("greater", a, b);
+  }
+  where(condition: Expr, a: Expr, b: Expr): Expr {
+    const known = condition.value;
+    if (known !== undefined) return known !== 0 ? a : b;
+    return Expr.apply("where", condition, a, b);
+  }
+  sum(a: Expr): Expr {
+    return Expr.apply("sum", a);
+  }
   sumSquares(a: Expr): Expr {
     return Expr.apply("sumSquares", a);
   }
 
-  /** The tensor of `expr`, running what it needs (once: results are remembered). */
+  /** Forgets the uploads of the step before; call before a step evaluates anything. */
+  beginStep(): void {
+    this.#uploads = new Map();
+  }
+
+  /** The tensor of `expr`, running what it needs (once per expression). */
   evaluate(expr: Expr): tf.Tensor {
-    if (expr.tensor !== undefined) return expr.tensor;
+    const known = expr.tensor;
+    if (known !== undefined) return known;
+    const { cell } = expr;
+    if (cell !== undefined) {
+      if (cell.host === undefined) return this.#constant(0);
+      let upload = this.#uploads.get(expr);
+      if (upload === undefined) {
+        const values = cell.host instanceof Float32Array ? cell.host : Float32Array.from(cell.host);
+        upload = tf.tensor(values, [...cell.shape], "float32");
+        this.#uploads.set(expr, upload);
+      }
+      return upload;
+    }
+    const { constant, hostName } = expr;
     let tensor: tf.Tensor;
-    if (expr.value === undefined) tensor = this.#run(expr);
-    else tensor = expr.transient ? tf.scalar(expr.value, "float32") : this.#scalar(expr.value);
+    if (constant !== undefined) {
+      tensor = hostName === undefined ? this.#constant(constant) : this.#stepValue(hostName, constant);
+    } else {
+      tensor = this.#run(expr);
+    }
     expr.tensor = tensor;
     return tensor;
   }
 
-  #scalar(value: number): tf.Tensor {
-    // 0 and 1 come with the first constant: the schedule's phases ask for them at
-    // different steps (as w and 1 - w), and the kept set should not grow after step 1.
-    if (this.#constants.size === 0) for (const preset of [0, 1]) this.#keep(preset);
-    return this.#constants.get(value) ?? this.#keep(value);
-  }
-
-  #keep(value: number): tf.Tensor {
-    // keep: the cache outlives the tidy scope of the step that first asked.
-    const tensor = tf.keep(tf.scalar(value, "float32"));
-    this.#constants.set(value, tensor);
-    this.#cachedTensors.add(tensor);
+  #constant(value: number): tf.Tensor {
+    let tensor = this.#constants.get(value);
+    if (tensor === undefined) {
+      // keep: the cache outlives the tidy scope of the step that first asked.
+      tensor = tf.keep(tf.scalar(value, "float32"));
+      this.#constants.set(value, tensor);
+    }
     return tensor;
   }
 
-  #run({ operation, args }: Expr): tf.Tensor {
-    const [a, b] = args as [Expr, Expr];
-    switch (operation) {
+  #stepValue(name: string, value: number): tf.Tensor {
+    const cached = this.#stepValues.get(name);
+    if (cached !== undefined && Object.is(cached.value, value)) return cached.tensor;
+    cached?.tensor.dispose();
+    const tensor = tf.keep(tf.scalar(value, "float32"));
+    this.#stepValues.set(name, { value, tensor });
+    return tensor;
+  }
+
+  #run(expr: Expr): tf.Tensor {
+    const [a, b, c] = expr.args as [Expr, Expr, Expr];
+    const x = () => this.evaluate(a);
+    const y = () => this.evaluate(b);
+    switch (expr.operation) {
       case "add":
-        return tf.add(this.evaluate(a), this.evaluate(b));
+        return tf.add(x(), y());
       case "sub":
-        return tf.sub(this.evaluate(a), this.evaluate(b));
+        return tf.sub(x(), y());
       case "mul":
-        return tf.mul(this.evaluate(a), this.evaluate(b));
+        return tf.mul(x(), y());
       case "square":
-        return tf.square(this.evaluate(a));
+        return tf.square(x());
       case "div":
-        return tf.div(this.evaluate(a), this.evaluate(b));
+        return tf.div(x(), y());
       case "sqrt":
-        return tf.sqrt(this.evaluate(a));
+        return tf.sqrt(x());
+      case "maximum":
+        return tf.maximum(x(), y());
+      case "minimum":
+        return tf.minimum(x(), y());
+      case "greater":
+        return tf.cast(tf.greater(x(), y()), "float32");
+      case "where":
+        return tf.where(tf.cast(x(), "bool"), y(), this.evaluate(c));
+      case "sum":
+        return tf.sum(x());
       case "sumSquares":
         // One fused kernel for the curvature's (g - prev)^2 instead of sub and square.
         return a.operation === "sub" && a.tensor === undefined
           ? tf.sum(tf.squaredDifference(this.evaluate(a.args[0] as Expr), this.evaluate(a.args[1] as Expr)))
-          : tf.sum(tf.square(this.evaluate(a)));
+          : tf.sum(tf.square(x()));
       default:
-        throw new Error("an Expr without operation or value");
+        throw new Error(`an expression of no operation (${expr.origin})`);
     }
   }
 
-  /** True for the kept scalars of the cache, which only {@link TensorOps.dispose} frees. */
-  isCached(tensor: tf.Tensor): boolean {
-    return this.#cachedTensors.has(tensor);
-  }
-
-  /** `tf.keep` for a result that must outlive the step; cached scalars are kept already. */
-  keep(tensor: tf.Tensor): tf.Tensor {
-    return this.isCached(tensor) ? tensor : tf.keep(tensor);
-  }
-
-  /** Frees the cached scalars. */
-  dispose(): void {
+  /** Frees the cached scalars (options changed, or the optimizer is disposed). */
+  clear(): void {
     for (const tensor of this.#constants.values()) tensor.dispose();
+    for (const { tensor } of this.#stepValues.values()) tensor.dispose();
     this.#constants.clear();
-    this.#cachedTensors.clear();
+    this.#stepValues.clear();
   }
 }
