@@ -20,6 +20,12 @@ export interface TensorBackend extends EngineBackend<Expr> {
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * The cpu backend keeps the very array a tensor was made from: `tf.tensor1d(buf)` changes
  * when the caller refills `buf`, and so would any variable assigned from it. State must be
@@ -54,9 +60,12 @@ export function tensorBackend(ops: TensorOps, nonFinite: NonFiniteMode): TensorB
       if (target === value) return;
       const { cell } = target;
       const shape = cell?.shape ?? (target.tensor as tf.Tensor).shape;
-      let tensor = ownCopy(value, ops.evaluate(value));
+      let tensor = ownCopy(
+        value,
+        value.origin === "tensor" ? (value.tensor as tf.Tensor) : ops.evaluate(value),
+      );
       // A folded value (an exact 0) is a scalar standing for a whole tensor.
-      if (tensor.shape.join() !== shape.join()) tensor = tf.broadcastTo(tensor, [...shape]);
+      if (!sameShape(tensor.shape, shape)) tensor = tf.broadcastTo(tensor, [...shape]);
       if (cell === undefined) {
         (target.tensor as tf.Variable).assign(tensor);
       } else {

@@ -31,6 +31,8 @@ export interface StateCell {
   /** In the dtype it was loaded in: the engine casts it to the tensors' float32 at their first step. */
   host: FloatArray | undefined;
   readonly shape: readonly number[];
+  /** Smallest and largest value, when known (kept by the finite proof from step to step). */
+  range: readonly [number, number] | undefined;
 }
 
 type Origin =
@@ -46,7 +48,7 @@ type Origin =
   | "tensor";
 
 export class Expr {
-  #tensor: tf.Tensor | undefined;
+  readonly #tensor: tf.Tensor | undefined;
   private constructor(
     readonly origin: Origin,
     readonly operation: Operation | undefined,
@@ -70,7 +72,7 @@ export class Expr {
     return new Expr("constant", undefined, [], value, hostName, undefined, undefined);
   }
   static state(shape: readonly number[], host?: FloatArray): Expr {
-    const cell: StateCell = { variable: undefined, host, shape: [...shape] };
+    const cell: StateCell = { variable: undefined, host, shape: [...shape], range: undefined };
     return new Expr("state", undefined, [], undefined, undefined, cell, undefined);
   }
   static apply(operation: Operation, ...args: Expr[]): Expr {
@@ -91,13 +93,10 @@ export class Expr {
     return this.value === 1;
   }
 
-  /** The evaluated tensor, if any (a state cell's variable, unless it holds host values). */
+  /** The tensor of an input or a made tensor; a state cell's variable, unless it holds host values. */
   get tensor(): tf.Tensor | undefined {
     const { cell } = this;
     if (cell !== undefined) return cell.host === undefined ? cell.variable : undefined;
     return this.#tensor;
-  }
-  set tensor(tensor: tf.Tensor) {
-    this.#tensor = tensor;
   }
 }

@@ -18,6 +18,7 @@ import {
   InvalidCallError,
   InvalidOptionError,
   type LoadOptions,
+  type PreparedStep,
   type RMSPropOptions,
   rmsprop as rmspropAlgorithm,
   type SGDMomentumOptions,
@@ -35,10 +36,12 @@ import {
   splitConfig,
 } from "./config.js";
 import { Expr } from "./expr.js";
+import { forgetRanges, keepRanges, proveFinite } from "./finite-proof.js";
 import { checkVarList, type NamedTensor, readGradients } from "./gradients.js";
 import type { NonFiniteMode } from "./non-finite.js";
 import { checkpointFromWeights, scalarWeightName, slotWeightName } from "./optimizer-weights.js";
 import { guardedOutcome } from "./skip-guard.js";
+import { hostValuesFor, recordStep, replayStep, type StepTrace } from "./step-trace.js";
 import { TensorOps } from "./tensor-ops.js";
 
 /** tfjs steps synchronously (`minimize`, `fit`): an `allReduce` must answer at once. */
@@ -102,6 +105,8 @@ export class Optimizer extends tf.Optimizer {
   /** The step count as `getWeights` lists it. */
   #iter: tf.Variable | undefined;
   readonly #varList: readonly string[] | undefined;
+  /** Recorded steps, most recent first. */
+  #traces: StepTrace[] = [];
 
   /**
    * @throws InvalidOptionError an algorithm that is none, an unknown setting or a bad value.
@@ -200,8 +205,8 @@ export class Optimizer extends tf.Optimizer {
     const engine = this.#engine;
     if (this.#varList !== undefined && engine.tensors === undefined) checkVarList(this.#varList, gradients);
     const ops = this.#ops;
-    ops.beginStep();
     tf.tidy(() => {
+      ops.beginStep();
       const prepared = engine.prepare(
         gradients.map(({ name, variable, grad }) => ({
           name,
@@ -211,15 +216,51 @@ export class Optimizer extends tf.Optimizer {
           grad: Expr.input(grad),
         })),
       );
-      // Synchronous: an allReduce that returns a promise throws inside (see synchronous()).
-      let outcome = engine.compute(prepared) as StepOutcome<Expr>;
+      let outcome: StepOutcome<Expr>;
+      let proven: ReturnType<typeof proveFinite>;
+      let replayed = false;
+      if (engine.allReduce === undefined) {
+        const { trace, hostValues } = this.#traceFor(prepared);
+        ops.beginStep({ hostValues });
+        const replay = replayStep(ops, trace, prepared);
+        outcome = replay.outcome;
+        replayed = true;
+        if (this.#nonFinite === "throw") {
+          proven = proveFinite(ops, trace, replay.tensors);
+          if (proven === undefined) {
+            // Not proven: the engine's step checks every element (and names a culprit).
+            ops.beginStep();
+            outcome = engine.compute(prepared) as StepOutcome<Expr>;
+            replayed = false;
+          }
+        }
+      } else {
+        // Synchronous: an allReduce that returns a promise throws inside (see synchronous()).
+        outcome = engine.compute(prepared) as StepOutcome<Expr>;
+      }
       if (this.#nonFinite === "skip") {
         this.#skipped ??= tf.variable(tf.scalar(0, "int32"), false);
         outcome = guardedOutcome(ops, prepared, outcome, this.#skipped);
       }
-      settle(ops, outcome);
+      // A replayed step ran already; the engine's lazy values still read the old state.
+      if (!replayed) settle(ops, outcome);
       engine.commit(prepared, outcome);
+      if (proven === undefined) forgetRanges(prepared);
+      else keepRanges(proven);
     });
+  }
+
+  /** A recorded step that replays `prepared`, recorded now if none does, with this step's host values. */
+  #traceFor(prepared: PreparedStep<Expr>): { trace: StepTrace; hostValues: Map<string, number> } {
+    const algorithm = this.#engine.algorithm;
+    for (const trace of this.#traces) {
+      const hostValues = hostValuesFor(trace, algorithm, prepared);
+      if (hostValues !== undefined) return { trace, hostValues };
+    }
+    const trace = recordStep(this.#ops, algorithm, prepared);
+    // The phases of a run (first step, pure Adam, blend, pure SGD) each fold differently.
+    this.#traces = [trace, ...this.#traces].slice(0, 4);
+    return { trace, hostValues: new Map(trace.hosts.map(([name, at]) => [name, at(prepared.t)])) };
   }
 
   /**
@@ -265,7 +306,8 @@ export class Optimizer extends tf.Optimizer {
   }
 
   #afterLoad(): void {
-    // Options may have changed: the cached hyperparameter scalars are of the old ones.
+    // Options and state objects changed: the recorded steps and cached scalars are of the old ones.
+    this.#traces = [];
     this.#ops.clear();
     this.#skipped?.dispose();
     this.#skipped = undefined;
@@ -373,6 +415,7 @@ export class Optimizer extends tf.Optimizer {
   override dispose(): void {
     if (this.#engine.disposed) return;
     this.#engine.dispose();
+    this.#traces = [];
     this.#ops.clear();
     this.#skipped?.dispose();
     this.#iter?.dispose();

@@ -1,6 +1,15 @@
 import type { ArrayOps } from "@a2s/core";
 import * as tf from "@tensorflow/tfjs-core";
-import { Expr } from "./expr.js";
+import { Expr, type Operation } from "./expr.js";
+
+/** The kernels of the operations, and the curvature's sum of squared differences. */
+export type Kernel = Operation | "squaredDifferenceSum";
+
+/** What replaces a recorded step's inputs and host values when it is replayed. */
+export interface StepBindings {
+  readonly inputs?: ReadonlyMap<Expr, tf.Tensor>;
+  readonly hostValues?: ReadonlyMap<string, number>;
+}
 
 /**
  * Core's {@link ArrayOps} over tfjs, built to run as few kernels as a step needs:
@@ -21,8 +30,9 @@ import { Expr } from "./expr.js";
 export class TensorOps implements ArrayOps<Expr> {
   readonly #constants = new Map<number, tf.Tensor>();
   readonly #stepValues = new Map<string, { value: number; tensor: tf.Tensor }>();
-  /** Uploads of state held on the host, once per step (see {@link TensorOps.beginStep}). */
-  #uploads = new Map<Expr, tf.Tensor>();
+  /** This step's results, by expression (see {@link TensorOps.beginStep}). */
+  #memo = new Map<Expr, tf.Tensor>();
+  #bindings: StepBindings = {};
 
   scalar(value: number): Expr {
     return Expr.constant(value);
@@ -74,35 +84,96 @@ export class TensorOps implements ArrayOps<Expr> {
     return Expr.apply("sumSquares", a);
   }
 
-  /** Forgets the uploads of the step before; call before a step evaluates anything. */
-  beginStep(): void {
-    this.#uploads = new Map();
+  /**
+   * Starts a step: forgets the results of the step before. A replayed step (see
+   * step-trace.ts) gives the tensors that replace the recorded inputs and this step's
+   * host values.
+   */
+  beginStep(bindings: StepBindings = {}): void {
+    this.#memo = new Map();
+    this.#bindings = bindings;
   }
 
-  /** The tensor of `expr`, running what it needs (once per expression). */
+  /** The exact value of `expr` at this step, if known on the host. */
+  valueOf(expr: Expr): number | undefined {
+    const { hostName } = expr;
+    return (hostName === undefined ? undefined : this.#bindings.hostValues?.get(hostName)) ?? expr.value;
+  }
+
+  /** The tensor of `expr`, running what it needs (once per expression and step). */
   evaluate(expr: Expr): tf.Tensor {
-    const known = expr.tensor;
-    if (known !== undefined) return known;
+    let tensor = this.#memo.get(expr);
+    if (tensor !== undefined) return tensor;
+    const { operation } = expr;
+    if (operation === undefined) {
+      tensor = this.leaf(expr);
+    } else {
+      const [a, b, c] = expr.args as [Expr, Expr | undefined, Expr | undefined];
+      if (operation === "sumSquares" && a.operation === "sub" && !this.#memo.has(a)) {
+        // One fused kernel for the curvature's (g - prev)^2 instead of sub and square.
+        tensor = this.kernel(
+          "squaredDifferenceSum",
+          this.evaluate(a.args[0] as Expr),
+          this.evaluate(a.args[1] as Expr),
+        );
+      } else {
+        tensor = this.kernel(
+          operation,
+          this.evaluate(a),
+          b === undefined ? undefined : this.evaluate(b),
+          c === undefined ? undefined : this.evaluate(c),
+        );
+      }
+    }
+    this.#memo.set(expr, tensor);
+    return tensor;
+  }
+
+  /** The tensor of a leaf: an input (or what replaces it), a made tensor, state, a constant. */
+  leaf(expr: Expr): tf.Tensor {
+    if (expr.origin === "input") return this.#bindings.inputs?.get(expr) ?? (expr.tensor as tf.Tensor);
+    if (expr.origin === "tensor") return expr.tensor as tf.Tensor;
     const { cell } = expr;
     if (cell !== undefined) {
-      if (cell.host === undefined) return this.#constant(0);
-      let upload = this.#uploads.get(expr);
-      if (upload === undefined) {
-        const values = cell.host instanceof Float32Array ? cell.host : Float32Array.from(cell.host);
-        upload = tf.tensor(values, [...cell.shape], "float32");
-        this.#uploads.set(expr, upload);
-      }
-      return upload;
+      if (cell.host === undefined) return cell.variable ?? this.#constant(0);
+      const values = cell.host instanceof Float32Array ? cell.host : Float32Array.from(cell.host);
+      return tf.tensor(values, [...cell.shape], "float32");
     }
-    const { constant, hostName } = expr;
-    let tensor: tf.Tensor;
-    if (constant !== undefined) {
-      tensor = hostName === undefined ? this.#constant(constant) : this.#stepValue(hostName, constant);
-    } else {
-      tensor = this.#run(expr);
+    if (expr.hostName !== undefined) return this.#stepValue(expr.hostName, this.valueOf(expr) as number);
+    return this.#constant(expr.constant as number);
+  }
+
+  /** One operation on evaluated operands; `squaredDifferenceSum` is Σ(x − y)² in one kernel and a sum. */
+  kernel(operation: Kernel, x: tf.Tensor, y?: tf.Tensor, z?: tf.Tensor): tf.Tensor {
+    const second = y as tf.Tensor;
+    switch (operation) {
+      case "add":
+        return tf.add(x, second);
+      case "sub":
+        return tf.sub(x, second);
+      case "mul":
+        return tf.mul(x, second);
+      case "square":
+        return tf.square(x);
+      case "div":
+        return tf.div(x, second);
+      case "sqrt":
+        return tf.sqrt(x);
+      case "maximum":
+        return tf.maximum(x, second);
+      case "minimum":
+        return tf.minimum(x, second);
+      case "greater":
+        return tf.cast(tf.greater(x, second), "float32");
+      case "where":
+        return tf.where(tf.cast(x, "bool"), second, z as tf.Tensor);
+      case "sum":
+        return tf.sum(x);
+      case "sumSquares":
+        return tf.sum(tf.square(x));
+      case "squaredDifferenceSum":
+        return tf.sum(tf.squaredDifference(x, second));
     }
-    expr.tensor = tensor;
-    return tensor;
   }
 
   #constant(value: number): tf.Tensor {
@@ -122,43 +193,6 @@ export class TensorOps implements ArrayOps<Expr> {
     const tensor = tf.keep(tf.scalar(value, "float32"));
     this.#stepValues.set(name, { value, tensor });
     return tensor;
-  }
-
-  #run(expr: Expr): tf.Tensor {
-    const [a, b, c] = expr.args as [Expr, Expr, Expr];
-    const x = () => this.evaluate(a);
-    const y = () => this.evaluate(b);
-    switch (expr.operation) {
-      case "add":
-        return tf.add(x(), y());
-      case "sub":
-        return tf.sub(x(), y());
-      case "mul":
-        return tf.mul(x(), y());
-      case "square":
-        return tf.square(x());
-      case "div":
-        return tf.div(x(), y());
-      case "sqrt":
-        return tf.sqrt(x());
-      case "maximum":
-        return tf.maximum(x(), y());
-      case "minimum":
-        return tf.minimum(x(), y());
-      case "greater":
-        return tf.cast(tf.greater(x(), y()), "float32");
-      case "where":
-        return tf.where(tf.cast(x(), "bool"), y(), this.evaluate(c));
-      case "sum":
-        return tf.sum(x());
-      case "sumSquares":
-        // One fused kernel for the curvature's (g - prev)^2 instead of sub and square.
-        return a.operation === "sub" && a.tensor === undefined
-          ? tf.sum(tf.squaredDifference(this.evaluate(a.args[0] as Expr), this.evaluate(a.args[1] as Expr)))
-          : tf.sum(tf.square(x()));
-      default:
-        throw new Error(`an expression of no operation (${expr.origin})`);
-    }
   }
 
   /** Frees the cached scalars (options changed, or the optimizer is disposed). */

@@ -59,6 +59,21 @@ describe.each(BACKENDS)('nonFinite: "throw" (default) on %s', (backend) => {
     optimizer.dispose();
   });
 
+  test("a large step the bounds cannot prove finite is checked element by element, and taken when it is", async () => {
+    await useBackend(backend);
+    tf.variable(tf.tensor1d([1, 1]), true, "nf_large");
+    const optimizer = a2s();
+    tf.tidy(() => optimizer.applyGradients({ nf_large: tf.ones([2]) }));
+    // v = 0.001 · (1e17)² = 1e31: far above what the bounds call safe, finite all the same.
+    tf.tidy(() => optimizer.applyGradients({ nf_large: tf.tensor1d([1e17, -1e17]) }));
+    expect(optimizer.t).toBe(2);
+    const v = decodeCheckpoint(optimizer.saveCheckpoint()).tensors[0]?.slots.v;
+    expect(Array.from(v ?? [])).toEqual([expect.closeTo(1e31, -26), expect.closeTo(1e31, -26)]);
+    tf.tidy(() => optimizer.applyGradients({ nf_large: tf.ones([2]) }));
+    expect(optimizer.t).toBe(3);
+    optimizer.dispose();
+  });
+
   test("finite gradients whose sum overflows float32 are accepted (the fast check's false alarm is searched away)", async () => {
     await useBackend(backend);
     const w = tf.variable(tf.tensor1d([0, 0]), true, "nf_sum");
@@ -138,19 +153,21 @@ describe("read-backs per step (wasm, where a read is a copy out of the module's 
     await useBackend("wasm");
     tf.variable(tf.ones([8, 4]), true, "rb_w");
     tf.variable(tf.ones([4]), true, "rb_b");
-    for (const [nonFinite, reads] of [
-      ["throw", 1],
-      ["skip", 0],
+    const grads = (i: number) => ({ rb_w: tf.fill([8, 4], 0.1 * i), rb_b: tf.fill([4], -0.2 * i) });
+    for (const [make, nonFinite, reads] of [
+      // A2S: the total of each variable's Σ(g − prev)², computed anyway for the curvature.
+      [(s: object) => a2s({ weightDecay: 0 }, s), "throw", 1],
+      // Adam computes no sum: each variable's Σg² is the one extra reduction per variable.
+      [(s: object) => adam({}, s), "throw", 1],
+      [(s: object) => a2s({}, s), "skip", 0],
     ] as const) {
-      const optimizer = adam({}, { nonFinite });
-      const step = () =>
-        tf.tidy(() => optimizer.applyGradients({ rb_w: tf.ones([8, 4]), rb_b: tf.ones([4]) }));
-      step();
+      const optimizer = make({ nonFinite });
+      for (let i = 1; i <= 2; i++) tf.tidy(() => optimizer.applyGradients(grads(i)));
       const readSync = vi.spyOn(tf.backend(), "readSync");
       const read = vi.spyOn(tf.backend(), "read");
-      for (let i = 0; i < 3; i++) step();
-      expect(readSync.mock.calls.length, nonFinite).toBe(3 * reads);
-      expect(readSync.mock.results.every((r) => (r.value as ArrayLike<number>).length === 1)).toBe(true);
+      for (let i = 3; i <= 5; i++) tf.tidy(() => optimizer.applyGradients(grads(i)));
+      expect(readSync.mock.calls.length, `${optimizer.algorithm} ${nonFinite}`).toBe(3 * reads);
+      for (const result of readSync.mock.results) expect((result.value as ArrayLike<number>).length).toBe(1);
       expect(read).not.toHaveBeenCalled();
       readSync.mockRestore();
       read.mockRestore();
