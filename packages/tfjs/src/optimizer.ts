@@ -144,20 +144,20 @@ export class Optimizer extends tf.Optimizer {
     return optimizer;
   }
 
-  /** The algorithm's name, as checkpoints record it. */
-  get algorithm(): string {
-    return this.#engine.algorithm.name;
-  }
-  /** The resolved options (replaced by those of a loaded checkpoint). */
-  get options(): Readonly<Record<string, unknown>> {
-    return this.#engine.algorithm.options;
-  }
-  /** Steps taken so far (`iterations`, tfjs's name for it, is the same count). */
+  /** Steps taken so far; `iterations` is tfjs's name for the same count. */
   get t(): number {
     return this.#engine.t;
   }
   override get iterations(): number {
     return this.#engine.t;
+  }
+  /** `"A2S"`, `"Adam"`, ...: the name of the algorithm, which its checkpoints and configs carry. */
+  get algorithm(): string {
+    return this.#engine.algorithm.name;
+  }
+  /** The options over their defaults, `groups` included (a loaded checkpoint brings its own). */
+  get options(): Readonly<Record<string, unknown>> {
+    return this.#engine.algorithm.options;
   }
   /** What a step with a non-finite gradient or result does. */
   get nonFinite(): NonFiniteMode {
