@@ -48,7 +48,7 @@ import { TensorOps } from "./tensor-ops.js";
 function synchronous(allReduce: AllReduce): AllReduce {
   return (partials) => {
     const totals = allReduce(partials);
-    if (typeof (totals as { then?: unknown }).then === "function") {
+    if (typeof (totals as { then?: unknown } | null)?.then === "function") {
       (totals as Promise<unknown>).catch(() => undefined);
       throw new InvalidCallError(
         "allReduce",

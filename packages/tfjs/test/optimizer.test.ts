@@ -241,6 +241,18 @@ describe("settings", () => {
     optimizer.dispose();
   });
 
+  test("an allReduce that returns no sums, or too few, is refused with an InvalidCallError", () => {
+    tf.variable(tf.tensor1d([1, 2]), true, "op_bad_reduce");
+    for (const allReduce of [() => null, () => new Float64Array(0)]) {
+      const optimizer = a2s({}, { allReduce: allReduce as never });
+      expect(() => tf.tidy(() => optimizer.applyGradients({ op_bad_reduce: tf.ones([2]) }))).toThrow(
+        expect.objectContaining({ name: "InvalidCallError", operation: "allReduce" }),
+      );
+      expect(optimizer.t).toBe(0);
+      optimizer.dispose();
+    }
+  });
+
   test("an allReduce that returns a promise is refused with an InvalidCallError, changing nothing", () => {
     const variable = tf.variable(tf.tensor1d([1, 2]), true, "op_async");
     const optimizer = a2s({}, { allReduce: async (partials) => partials });
