@@ -206,7 +206,6 @@ export class Optimizer extends tf.Optimizer {
     if (this.#varList !== undefined && engine.tensors === undefined) checkVarList(this.#varList, gradients);
     const ops = this.#ops;
     tf.tidy(() => {
-      ops.beginStep();
       const prepared = engine.prepare(
         gradients.map(({ name, variable, grad }) => ({
           name,
@@ -236,6 +235,7 @@ export class Optimizer extends tf.Optimizer {
         }
       } else {
         // Synchronous: an allReduce that returns a promise throws inside (see synchronous()).
+        ops.beginStep();
         outcome = engine.compute(prepared) as StepOutcome<Expr>;
       }
       if (this.#nonFinite === "skip") {
