@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Mlp, PARAM_NAMES } from "@a2s/mlp";
 import { batches, loadMnist, mulberry32, permutation } from "@a2s/mnist";
-import { type A2STfjsOptions, a2s, type StepDiagnostics } from "@a2s/tfjs";
+import { type A2SOptions, a2s, type StepDiagnostics } from "@a2s/tfjs";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 
@@ -19,7 +19,7 @@ export interface TrainOptions {
   testCount?: number;
   /** Seed of the initial weights and of the shuffles. */
   seed?: number;
-  a2s?: A2STfjsOptions;
+  a2s?: Partial<A2SOptions>;
 }
 
 export interface TrainResult {

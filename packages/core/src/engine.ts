@@ -62,8 +62,9 @@ export interface EngineBackend<T> {
   /** Copies `value` into `target` (a parameter or state), which keeps its identity. */
   assign(target: T, value: T): void;
   /**
-   * The first non-finite element among `values`, or undefined. Backends whose kernels
-   * check on their own, or that guard in the graph, leave it out.
+   * The first non-finite element among `values`, or undefined. The generic step calls it
+   * once, with the gradients followed by every result. Backends whose kernels check on
+   * their own, or that guard in the graph, leave it out.
    */
   findNonFinite?(values: readonly T[]): NonFiniteElement | undefined;
   /** Keeps a value the engine holds across steps (published diagnostics). */
@@ -330,9 +331,11 @@ export class Engine<T> {
   }
 
   /**
-   * The generic step: checks the gradients, runs the algorithm's transforms over the
-   * backend's ops (asking `allReduce` for the global sums when given) and checks that
-   * every result is finite. Changes nothing; returns what {@link commit} installs.
+   * The generic step: runs the algorithm's transforms over the backend's ops (asking
+   * `allReduce` for the global sums when given) and checks that every gradient and every
+   * result is finite, in one `findNonFinite` call (the gradients in a call of their own
+   * before the step when an `allReduce` is given). Changes nothing; returns what
+   * {@link commit} installs.
    *
    * @throws NonFiniteGradientError a NaN or ±Infinity in a gradient.
    * @throws NonFiniteResultError a result that would not be finite.
@@ -342,11 +345,11 @@ export class Engine<T> {
     this.#checkUsable("update");
     const { backend } = this;
     const grads = prepared.inputs.map((input) => input.grad);
-    const badGradient = backend.findNonFinite?.(grads);
-    if (badGradient !== undefined) {
-      const name = (prepared.tensors[badGradient.which] as TensorInfo).name;
-      throw new NonFiniteGradientError(name, badGradient.index, badGradient.value);
-    }
+    // With an allReduce the gradients' sums leave this optimizer, so they are checked
+    // first; otherwise with the results, in one findNonFinite call (one read-back for a
+    // device backend).
+    const gradientsFirst = this.allReduce !== undefined;
+    if (gradientsFirst) this.#checkFinite(prepared, grads, undefined);
     const known: number[][] = [];
     const attempt = (): StepRunResult<T> => {
       let reduction = 0;
@@ -388,7 +391,7 @@ export class Engine<T> {
       }
     };
     const finish = (result: StepRunResult<T>): StepOutcome<T> => {
-      this.#checkResults(prepared, result);
+      this.#checkFinite(prepared, gradientsFirst ? [] : grads, result);
       return result;
     };
     const result = run();
@@ -423,12 +426,14 @@ export class Engine<T> {
     return isPromise(totals) ? totals.then(check) : check(totals);
   }
 
-  #checkResults(prepared: PreparedStep<T>, result: StepRunResult<T>): void {
+  /** Throws for the first non-finite value among `grads` (in tensor order), then `result`'s. */
+  #checkFinite(prepared: PreparedStep<T>, grads: readonly T[], result: StepRunResult<T> | undefined): void {
     const find = this.backend.findNonFinite;
     if (find === undefined) return;
     const labels: [string, string][] = [];
-    const values: T[] = [];
+    const values: T[] = [...grads];
     prepared.tensors.forEach((info, i) => {
+      if (result === undefined) return;
       labels.push([info.name, "param"]);
       values.push(result.params[i] as T);
       for (const [slot, value] of Object.entries(result.slots[i] as Record<string, T>)) {
@@ -436,15 +441,18 @@ export class Engine<T> {
         values.push(value);
       }
     });
-    for (const [name, value] of Object.entries(result.scalars)) {
+    for (const [name, value] of Object.entries(result?.scalars ?? {})) {
       labels.push(["(optimizer)", name]);
       values.push(value);
     }
     const bad = find.call(this.backend, values);
-    if (bad !== undefined) {
-      const [tensor, slot] = labels[bad.which] as [string, string];
-      throw new NonFiniteResultError(tensor, slot, bad.index, bad.value);
+    if (bad === undefined) return;
+    if (bad.which < grads.length) {
+      const name = (prepared.tensors[bad.which] as TensorInfo).name;
+      throw new NonFiniteGradientError(name, bad.index, bad.value);
     }
+    const [tensor, slot] = labels[bad.which - grads.length] as [string, string];
+    throw new NonFiniteResultError(tensor, slot, bad.index, bad.value);
   }
 
   /**

@@ -40,7 +40,8 @@ export function readGradients(given: tf.NamedTensorMap | NamedTensor[]): Variabl
     }
     if (seen.has(name)) throw new TensorMismatchError(name, "unexpected", "each name once", name, "gradient");
     seen.add(name);
-    const variable = registered[name];
+    // Own properties only: "constructor" or "toString" must not find Object's members.
+    const variable = Object.hasOwn(registered, name) ? registered[name] : undefined;
     if (variable === undefined) {
       throw new TensorMismatchError(name, "unexpected", "names of registered tf.Variables", name, "gradient");
     }
@@ -67,4 +68,22 @@ export function readGradients(given: tf.NamedTensorMap | NamedTensor[]): Variabl
     }
     return { name, variable, grad };
   });
+}
+
+/**
+ * Checks the first step's gradients against the variables given as `varList`: the engine
+ * fixes the variable set from that step, so a forgotten gradient would go unnoticed.
+ *
+ * @throws TensorMismatchError a variable of `varList` without a gradient, or a gradient of
+ * another variable.
+ */
+export function checkVarList(varList: readonly string[], gradients: readonly VariableGradient[]): void {
+  for (const { name } of gradients) {
+    if (!varList.includes(name)) throw new TensorMismatchError(name, "unexpected", varList, name, "gradient");
+  }
+  for (const name of varList) {
+    if (!gradients.some((gradient) => gradient.name === name)) {
+      throw new TensorMismatchError(name, "missing", `varList holds ${name}`, undefined, "gradient");
+    }
+  }
 }

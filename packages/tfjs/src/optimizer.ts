@@ -1,409 +1,518 @@
+/**
+ * The optimizers of this package: any algorithm of `@a2s/core` as a `tf.Optimizer`. The
+ * engine of `@a2s/core` does the bookkeeping; this file adds the tfjs idiom (gradients
+ * by variable name, `minimize`, `getWeights`/`setWeights`, configs, serialization).
+ */
 import {
-  A2S_DEFAULTS,
-  A2S_SLOT_NAMES,
   type A2SOptions,
-  type A2SUpdateInput,
-  a2sSchedule,
-  a2sUpdate,
-  type Checkpoint,
-  CheckpointError,
-  decodeCheckpoint,
-  encodeCheckpoint,
+  type AdamOptions,
+  type Algorithm,
+  type AlgorithmDefinition,
+  type AllReduce,
+  a2s as a2sAlgorithm,
+  adam as adamAlgorithm,
+  algorithmFrom,
+  BUILT_IN_ALGORITHMS,
+  builtInAlgorithmOf,
+  Engine,
+  InvalidCallError,
   InvalidOptionError,
-  resolveA2SOptions,
+  type LoadOptions,
+  type PreparedStep,
+  type RMSPropOptions,
+  rmsprop as rmspropAlgorithm,
+  type SGDMomentumOptions,
   type StepDiagnostics,
-  TensorMismatchError,
+  type StepOutcome,
+  sgdMomentum as sgdMomentumAlgorithm,
 } from "@a2s/core";
 import * as tf from "@tensorflow/tfjs-core";
-import { type NamedTensor, readGradients, type VariableGradient } from "./gradients.js";
-import { finiteGuard, type NonFiniteMode, throwIfNonFinite } from "./non-finite.js";
-import { readOptimizerWeights } from "./optimizer-weights.js";
-import { type A2STfjsOptions, resolveTfjsOptions } from "./options.js";
+import { type TensorBackend, tensorBackend } from "./backend.js";
 import {
-  bindSlots,
-  checkSizes,
-  disposeSlots,
-  type Matching,
-  matchGradients,
-  type SlotName,
-  slotsFrom,
-  type TensorSlots,
-  zeroSlots,
-} from "./slot-state.js";
-import { Expr, TensorOps } from "./tensor-ops.js";
+  checkSettings,
+  type OptimizerSettings,
+  optionsFromConfig,
+  optionsToConfig,
+  splitConfig,
+} from "./config.js";
+import { Expr } from "./expr.js";
+import { forgetRanges, keepRanges, proveFinite } from "./finite-proof.js";
+import { checkVarList, type NamedTensor, readGradients } from "./gradients.js";
+import type { NonFiniteMode } from "./non-finite.js";
+import { checkpointFromWeights, scalarWeightName, slotWeightName } from "./optimizer-weights.js";
+import { guardedOutcome } from "./skip-guard.js";
+import { hostValuesFor, recordStep, replayStep, type StepTrace } from "./step-trace.js";
+import { TensorOps } from "./tensor-ops.js";
 
-/** Device scalars of the last step, read only when asked for. */
-interface LastStep {
-  t: number;
-  w: number;
-  curvature: tf.Tensor;
-  lrScale: tf.Tensor;
+/** tfjs steps synchronously (`minimize`, `fit`): an `allReduce` must answer at once. */
+function synchronous(allReduce: AllReduce): AllReduce {
+  return (partials) => {
+    const totals = allReduce(partials);
+    if (typeof (totals as { then?: unknown } | null)?.then === "function") {
+      (totals as Promise<unknown>).catch(() => undefined);
+      throw new InvalidCallError(
+        "allReduce",
+        "returned a promise; tfjs optimizers step synchronously, so it must return the sums",
+      );
+    }
+    return totals;
+  };
 }
 
-/** Options of {@link A2SOptimizer.loadCheckpoint}. */
-export interface LoadCheckpointOptions {
-  /**
-   * How the saved tensors find their variables at the next step: by variable name
-   * (default), or by position, for a rebuilt model whose variable names got new
-   * suffixes (tfjs makes names unique per process).
-   */
-  match?: Matching;
+/** Every value a step will commit, run before anything is assigned (lazy values read old state). */
+function settle(ops: TensorOps, outcome: StepOutcome<Expr>): void {
+  const values = [
+    ...(outcome.params ?? []),
+    ...(outcome.slots ?? []).flatMap((own) => Object.values(own)),
+    ...Object.values(outcome.scalars ?? {}),
+    ...outcome.published.values(),
+  ];
+  for (const value of values) if (value.value === undefined) ops.evaluate(value);
+}
+
+/** A class that names its algorithm, so that `fromConfig` can rebuild it from options. */
+interface NamedOptimizerClass {
+  readonly definition: AlgorithmDefinition;
+  new (options?: Record<string, unknown>, settings?: OptimizerSettings): Optimizer;
 }
 
 /**
- * A2S (AdaFusion) as a TensorFlow.js optimizer: Adam blended into SGD with momentum,
- * both learning rates shrunk by the norm of the gradient change. Use it wherever a
- * `tf.train.*` optimizer goes: `model.compile({ optimizer })`, `optimizer.minimize(f)`,
- * or `applyGradients` in a custom loop.
+ * Any algorithm of `@a2s/core` (built in, or made with `defineAlgorithm`) as a
+ * `tf.Optimizer`: `new Optimizer(algorithm, settings)`. {@link A2S}, {@link Adam},
+ * {@link RMSProp} and {@link SGDMomentum} are this class with their algorithm built in.
  *
- * The step is `@a2s/core`'s `a2sUpdate` over tfjs ops, inside `tf.tidy`; the curvature
- * stays on the device. The variable set is fixed by the first step.
+ * A step runs inside `tf.tidy`; data-dependent scalars (curvature, clipping factor) stay
+ * tensors. The variable set is fixed by the first step.
  */
-export class A2SOptimizer extends tf.Optimizer {
+export class Optimizer extends tf.Optimizer {
   /** @nocollapse */
   static get className(): string {
-    return "A2S";
+    return "A2S.Optimizer";
   }
 
-  #options: Readonly<A2SOptions>;
-  readonly #nonFinite: NonFiniteMode;
+  /** tf.Optimizer answers `instanceof` by duck typing; these classes answer it by class. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof asks about (a subclass too).
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
   readonly #ops = new TensorOps();
-  /** Slots per variable, in the order of the first step; undefined before it. */
-  #held: TensorSlots[] | undefined;
-  /** Names of the variables given at construction, which the first step must match. */
-  readonly #varList: readonly string[] | undefined;
-  /** How held state that was loaded, not yet stepped, is matched to variables. */
-  #matching: Matching = "name";
-  #last: LastStep | undefined;
-  /** Steps discarded by the `"skip"` guard; made with the first guarded step. */
+  readonly #backend: TensorBackend;
+  readonly #engine: Engine<Expr>;
+  readonly #nonFinite: NonFiniteMode;
+  /** Steps the `"skip"` guard discarded since construction or the last load. */
   #skipped: tf.Variable | undefined;
+  /** The step count as `getWeights` lists it. */
+  #iter: tf.Variable | undefined;
+  readonly #varList: readonly string[] | undefined;
+  /** Recorded steps, most recent first. */
+  #traces: StepTrace[] = [];
 
   /**
-   * @param options hyperparameters over the seed's defaults, and `nonFinite`.
-   * @param varList the variables to update. Optional: without it the first step fixes
-   *   the set; with it, a first step that misses one of them is refused too.
-   * @throws InvalidOptionError an unknown option or a value out of range.
+   * @throws InvalidOptionError an algorithm that is none, an unknown setting or a bad value.
    */
-  constructor(options?: A2STfjsOptions, varList?: readonly tf.Variable[]) {
+  constructor(algorithm: Algorithm, settings?: OptimizerSettings) {
     super();
-    const resolved = resolveTfjsOptions(options);
-    if (
-      varList !== undefined &&
-      !(Array.isArray(varList) && varList.every((v) => v instanceof tf.Variable))
-    ) {
-      throw new InvalidOptionError("varList", varList, "an array of tf.Variable");
+    const checked = checkSettings(settings);
+    this.#nonFinite = checked.nonFinite ?? "throw";
+    this.#backend = tensorBackend(this.#ops, this.#nonFinite);
+    const { allReduce } = checked;
+    this.#engine = new Engine(algorithm, this.#backend, {
+      allReduce: typeof allReduce === "function" ? synchronous(allReduce) : allReduce,
+    });
+    this.#varList = checked.varList?.map((variable) => variable.name);
+  }
+
+  /**
+   * A new optimizer of the built-in algorithm a checkpoint was saved by (an {@link A2S},
+   * {@link Adam}, ...), holding its options and state.
+   *
+   * @throws CheckpointError as {@link Optimizer.loadCheckpoint}, or a checkpoint of an
+   * algorithm that is not built in (make that optimizer, then load).
+   */
+  static fromCheckpoint(bytes: Uint8Array, settings?: OptimizerSettings): Optimizer {
+    const algorithm = builtInAlgorithmOf(bytes);
+    const named = NAMED_CLASSES.find((cls) => cls.definition === algorithm.definition);
+    const optimizer =
+      named === undefined ? new Optimizer(algorithm, settings) : new named(undefined, settings);
+    try {
+      optimizer.loadCheckpoint(bytes);
+    } catch (error) {
+      optimizer.dispose();
+      throw error;
     }
-    this.#varList = varList?.map((variable) => variable.name);
-    this.#options = resolved.a2s;
-    this.#nonFinite = resolved.nonFinite;
-    this.iterations_ = 0;
+    return optimizer;
   }
 
-  /** The resolved hyperparameters (replaced by those of a loaded checkpoint). */
-  get options(): Readonly<A2SOptions> {
-    return this.#options;
+  /** Steps taken so far; `iterations` is tfjs's name for the same count. */
+  get t(): number {
+    return this.#engine.t;
   }
-
-  /** The non-finite gradient policy. */
+  override get iterations(): number {
+    return this.#engine.t;
+  }
+  /** `"A2S"`, `"Adam"`, ...: the name of the algorithm, which its checkpoints and configs carry. */
+  get algorithm(): string {
+    return this.#engine.algorithm.name;
+  }
+  /** The options over their defaults, `groups` included (a loaded checkpoint brings its own). */
+  get options(): Readonly<Record<string, unknown>> {
+    return this.#engine.algorithm.options;
+  }
+  /** What a step with a non-finite gradient or result does. */
   get nonFinite(): NonFiniteMode {
     return this.#nonFinite;
   }
-
   /**
-   * One A2S step. Takes a `NamedTensorMap` or `NamedTensor[]` of registered variables'
-   * gradients, as `tf.train.adam()` does. All or nothing: every check runs before any
-   * variable or slot changes.
-   *
-   * @throws TensorMismatchError an unregistered, missing or extra variable, or a gradient
-   * whose shape or dtype does not fit.
-   * @throws NonFiniteGradientError a NaN or ±Infinity (only with `nonFinite: "throw"`).
+   * What the last step did, read from the device when first asked (a few scalars);
+   * undefined before the first step and after loading state.
    */
-  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const given = readGradients(variableGradients);
-    const expected = this.#held?.map((state) => state.name) ?? this.#varList;
-    const order =
-      expected === undefined ? given.map((_, i) => i) : matchGradients(expected, this.#matching, given);
-    const gradients = order.map((i) => given[i] as VariableGradient);
-    if (this.#held !== undefined) checkSizes(this.#held, gradients);
-    if (gradients.length === 0) {
-      throw new TensorMismatchError("(all)", "missing", "at least one gradient", 0, "gradient");
-    }
-    const t = this.iterations + 1;
-    // On the first step there is no curvature to prove the gradients finite (see below).
-    if (this.#nonFinite === "throw" && t === 1) throwIfNonFinite(gradients);
-
-    // Slots for this step; they replace the held ones only once the step has succeeded.
-    const held =
-      this.#held === undefined
-        ? gradients.map(({ name, variable }) => zeroSlots(name, variable))
-        : bindSlots(this.#held, gradients);
-    // A state object may be new while its slot variables are the held ones (renamed).
-    const notIn = (states: readonly TensorSlots[] | undefined) => (state: TensorSlots) =>
-      !states?.some((other) => other.slots === state.slots);
-    try {
-      this.#step(gradients, held, t);
-    } catch (error) {
-      disposeSlots(held.filter(notIn(this.#held)));
-      throw error;
-    }
-    disposeSlots(this.#held?.filter(notIn(held)));
-    this.#held = held;
-    this.#matching = "name";
-    this.incrementIterations();
+  get diagnostics(): StepDiagnostics | undefined {
+    return this.#engine.diagnostics();
   }
 
-  /** Computes step `t` and, once every check passed, assigns variables and slots. */
-  #step(gradients: readonly VariableGradient[], held: readonly TensorSlots[], t: number): void {
-    const schedule = a2sSchedule(t, this.#options);
-    const guard = this.#nonFinite === "skip" ? this.#skipCounter() : undefined;
-
-    const ops = this.#ops;
-    tf.tidy(() => {
-      const inputs: A2SUpdateInput<Expr>[] = gradients.map(({ variable, grad }, k) => {
-        const { slots } = held[k] as TensorSlots;
-        return {
-          param: Expr.of(variable),
-          grad: Expr.of(grad),
-          slots: {
-            m: Expr.of(slots.m),
-            v: Expr.of(slots.v),
-            buf: Expr.of(slots.buf),
-            prev: t === 1 ? undefined : Expr.of(slots.prev),
-          },
-        };
-      });
-      const result = a2sUpdate(ops, this.#options, schedule, inputs);
-      const curvature = ops.evaluate(result.curvature);
-      // The eager check reads back one number: the curvature, computed anyway, is finite
-      // only if every gradient is (prev always is). A non-finite one means a bad gradient
-      // or an overflowing sum; throwIfNonFinite tells which. (Step 1 was checked above.)
-      if (this.#nonFinite === "throw" && t > 1 && !Number.isFinite(curvature.dataSync()[0])) {
-        throwIfNonFinite(gradients);
-      }
-      const finite = guard === undefined ? undefined : finiteGuard(gradients);
-      result.tensors.forEach((out, k) => {
-        const { variable } = gradients[k] as VariableGradient;
-        const { slots } = held[k] as TensorSlots;
-        const condition = finite?.conditions[k];
-        const keep = (next: Expr, old: tf.Tensor) => {
-          const value = ops.evaluate(next);
-          return condition === undefined ? value : tf.where(condition, value, old);
-        };
-        for (const slot of A2S_SLOT_NAMES) slots[slot].assign(keep(out.slots[slot], slots[slot]));
-        variable.assign(keep(out.param, variable));
-      });
-      if (guard !== undefined && finite !== undefined) {
-        guard.assign(tf.add(guard, tf.cast(tf.logicalNot(finite.ok), "int32")));
-      }
-      this.#replaceLast({
-        t,
-        w: schedule.w,
-        curvature: ops.keep(curvature),
-        lrScale: ops.keep(ops.evaluate(result.lrScale)),
-      });
-    });
-  }
-
-  #skipCounter(): tf.Variable {
-    this.#skipped ??= tf.variable(tf.scalar(0, "int32"), false);
-    return this.#skipped;
-  }
-
-  #replaceLast(last: LastStep | undefined): void {
-    if (this.#last !== undefined) {
-      for (const tensor of [this.#last.curvature, this.#last.lrScale]) {
-        // Cached constants (the first step's curvature 0, a scale of exactly 1) stay.
-        if (!this.#ops.isCached(tensor)) tensor.dispose();
-      }
-    }
-    this.#last = last;
-  }
-
-  /**
-   * What the last step did, read from the device now (one small read-back per call, none
-   * per step). `undefined` before the first step and after loading state.
-   */
+  /** {@link Optimizer.diagnostics} without a blocking read on backends that have async reads (webgl). */
   async readDiagnostics(): Promise<StepDiagnostics | undefined> {
-    const last = this.#last;
-    if (last === undefined) return undefined;
-    const [curvature, lrScale] = await Promise.all([last.curvature.data(), last.lrScale.data()]);
-    const scale = lrScale[0] as number;
-    return {
-      t: last.t,
-      w: last.w,
-      curvature: curvature[0] as number,
-      lrScale: scale,
-      lrAdam: this.#options.lrAdam * scale,
-      lrSgd: this.#options.lrSgd * scale,
-    };
+    await Promise.all(this.#backend.kept().map((tensor) => tensor.data()));
+    return this.#engine.diagnostics();
   }
 
   /** Steps the `"skip"` guard discarded since construction or the last load. */
   async readSkippedSteps(): Promise<number> {
-    if (this.#skipped === undefined) return 0;
-    return (await this.#skipped.data())[0] as number;
+    return this.#skipped === undefined ? 0 : ((await this.#skipped.data())[0] as number);
   }
 
-  /** Frees every tensor this optimizer made: slots, cached scalars, diagnostics, counter. */
-  override dispose(): void {
-    disposeSlots(this.#held);
-    this.#held = undefined;
-    this.#replaceLast(undefined);
-    this.#skipped?.dispose();
-    this.#skipped = undefined;
-    this.#ops.dispose();
+  #checkUsable(operation: string): void {
+    if (this.#engine.disposed) throw new InvalidCallError(operation, "the optimizer was disposed");
   }
 
   /**
-   * The state as tfjs-layers saves it with `includeOptimizer: true`: first `iter` (the step
-   * count), then for each variable in the order of the first step its slots `m`, `v`,
-   * `buf`, `prev`, named `<variable>/<slot>`.
+   * One step, from a `NamedTensorMap` or `NamedTensor[]` of registered variables'
+   * gradients (as `tf.train.adam()` takes them). All or nothing: every check runs before
+   * any variable or state changes.
+   *
+   * @throws TensorMismatchError an unregistered, missing or extra variable, a gradient
+   * whose shape or dtype (float32) does not fit.
+   * @throws NonFiniteGradientError a NaN or ±Infinity in a gradient (`nonFinite: "throw"`).
+   * @throws NonFiniteResultError a step whose results would not be finite (`"throw"`).
+   * @throws InvalidOptionError a schedule that leaves its range at this step, or a group
+   * that takes no variable (first step).
+   * @throws InvalidCallError after `dispose()`, or an `allReduce` that breaks its contract.
+   */
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    this.#checkUsable("applyGradients");
+    const gradients = readGradients(variableGradients);
+    const engine = this.#engine;
+    if (this.#varList !== undefined && engine.tensors === undefined) checkVarList(this.#varList, gradients);
+    const ops = this.#ops;
+    tf.tidy(() => {
+      const prepared = engine.prepare(
+        gradients.map(({ name, variable, grad }) => ({
+          name,
+          shape: variable.shape,
+          dtype: "float32" as const,
+          param: Expr.input(variable),
+          grad: Expr.input(grad),
+        })),
+      );
+      let outcome: StepOutcome<Expr>;
+      let proven: ReturnType<typeof proveFinite>;
+      let replayed = false;
+      if (engine.allReduce === undefined) {
+        const { trace, hostValues } = this.#traceFor(prepared);
+        ops.beginStep({ hostValues });
+        const replay = replayStep(ops, trace, prepared);
+        outcome = replay.outcome;
+        replayed = true;
+        if (this.#nonFinite === "throw") {
+          proven = proveFinite(ops, trace, replay.tensors);
+          if (proven === undefined) {
+            // Not proven: the engine's step checks every element (and names a culprit).
+            ops.beginStep();
+            outcome = engine.compute(prepared) as StepOutcome<Expr>;
+            replayed = false;
+          }
+        }
+      } else {
+        // Synchronous: an allReduce that returns a promise throws inside (see synchronous()).
+        ops.beginStep();
+        outcome = engine.compute(prepared) as StepOutcome<Expr>;
+      }
+      if (this.#nonFinite === "skip") {
+        this.#skipped ??= tf.variable(tf.scalar(0, "int32"), false);
+        outcome = guardedOutcome(ops, prepared, outcome, this.#skipped);
+      }
+      // A replayed step ran already; the engine's lazy values still read the old state.
+      if (!replayed) settle(ops, outcome);
+      engine.commit(prepared, outcome);
+      if (proven === undefined) forgetRanges(prepared);
+      else keepRanges(proven);
+    });
+  }
+
+  /** A recorded step that replays `prepared`, recorded now if none does, with this step's host values. */
+  #traceFor(prepared: PreparedStep<Expr>): { trace: StepTrace; hostValues: Map<string, number> } {
+    const algorithm = this.#engine.algorithm;
+    for (const trace of this.#traces) {
+      const hostValues = hostValuesFor(trace, algorithm, prepared);
+      if (hostValues !== undefined) return { trace, hostValues };
+    }
+    const trace = recordStep(this.#ops, algorithm, prepared);
+    // The phases of a run (first step, pure Adam, blend, pure SGD) each fold differently.
+    this.#traces = [trace, ...this.#traces].slice(0, 4);
+    return { trace, hostValues: new Map(trace.hosts.map(([name, at]) => [name, at(prepared.t)])) };
+  }
+
+  /**
+   * tf.Optimizer's `minimize`, which also frees the cost and the gradients when the step
+   * is refused.
+   */
+  override minimize(f: () => tf.Scalar, returnCost = false, varList?: tf.Variable[]): tf.Scalar | null {
+    const { value, grads } = this.computeGradients(f, varList);
+    try {
+      this.applyGradients(
+        varList === undefined
+          ? grads
+          : varList.map((v) => ({ name: v.name, tensor: grads[v.name] as tf.Tensor })),
+      );
+    } catch (error) {
+      value.dispose();
+      throw error;
+    } finally {
+      tf.dispose(grads);
+    }
+    if (returnCost) return value;
+    value.dispose();
+    return null;
+  }
+
+  /** The state as bytes in the core checkpoint format, loadable by every adapter. */
+  saveCheckpoint(): Uint8Array {
+    return this.#engine.save();
+  }
+
+  /**
+   * Replaces options, step count and state with those of a checkpoint (from this package
+   * or any adapter), all or nothing. Values are cast to float32 at the next step (refused
+   * if float32 cannot hold one). If the optimizer holds variables already, the checkpoint
+   * must hold the same names (or, with `{ match: "position" }`, the same order) and sizes.
+   *
+   * @throws CheckpointError damaged bytes, another format version or algorithm, other
+   * tensors, or any stored value out of range.
+   */
+  loadCheckpoint(bytes: Uint8Array, options?: LoadOptions): void {
+    this.#engine.load(bytes, options);
+    this.#afterLoad();
+  }
+
+  #afterLoad(): void {
+    // Options and state objects changed: the recorded steps and cached scalars are of the old ones.
+    this.#traces = [];
+    this.#ops.clear();
+    this.#skipped?.dispose();
+    this.#skipped = undefined;
+  }
+
+  /**
+   * The state as tfjs-layers saves it with `includeOptimizer: true`: `iter`, then
+   * `scalar/<name>` per scalar of the algorithm, then `<variable>/<slot>` per slot of
+   * each variable, in the optimizer's variable order. The tensors are the optimizer's own
+   * (do not dispose them).
    */
   override async getWeights(): Promise<NamedTensor[]> {
-    const weights = [await this.saveIterations()];
-    for (const { name, slots } of this.#held ?? []) {
-      for (const slot of A2S_SLOT_NAMES) weights.push({ name: `${name}/${slot}`, tensor: slots[slot] });
+    this.#checkUsable("getWeights");
+    const { algorithm, state, tensors, t } = this.#engine;
+    const iter = tf.tidy(() => {
+      const count = tf.scalar(t, "int32");
+      if (this.#iter === undefined) this.#iter = tf.variable(count, false);
+      else this.#iter.assign(count);
+      return this.#iter;
+    });
+    const weights: NamedTensor[] = [{ name: "iter", tensor: iter }];
+    if (state === undefined || tensors === undefined) return weights;
+    for (const [name] of algorithm.scalars) {
+      weights.push({
+        name: scalarWeightName(name),
+        tensor: this.#backend.variableOf(state.scalars[name] as Expr),
+      });
     }
+    tensors.forEach((info, i) => {
+      for (const [slot] of algorithm.slots) {
+        weights.push({
+          name: slotWeightName(info.name, slot),
+          tensor: this.#backend.variableOf(state.slots[i]?.[slot] as Expr),
+        });
+      }
+    });
     return weights;
   }
 
   /**
-   * Restores what {@link getWeights} gave (as `tf.loadLayersModel` does). The slots are
-   * matched to variables by position at the next step, as tfjs's own optimizers do,
+   * Restores what {@link Optimizer.getWeights} gave (as `tf.loadLayersModel` does). The
+   * variables are matched by position at the next step, as tfjs's own optimizers do,
    * since a reloaded model's variables may carry other names. The tensors are copied.
    *
-   * @throws CheckpointError weights that are not A2S's, all or nothing.
+   * @throws CheckpointError weights that are not this algorithm's, all or nothing.
    */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const { iterations, tensors } = await readOptimizerWeights(weightValues);
-    const held = tensors.map(({ name, shape, slots }) => slotsFrom(name, shape, slots));
-    this.#replaceState(held, iterations, "position");
-  }
-
-  /** The state in `@a2s/core`'s portable checkpoint format (loadable by `@a2s/typed`). */
-  async saveCheckpoint(): Promise<Uint8Array> {
-    const tensors: Checkpoint["tensors"] = {};
-    for (const { name, slots } of this.#held ?? []) {
-      const arrays = {} as Record<SlotName, Float32Array>;
-      for (const slot of A2S_SLOT_NAMES) arrays[slot] = (await slots[slot].data()) as Float32Array;
-      tensors[name] = { shape: [...slots.m.shape], slots: arrays };
-    }
-    return encodeCheckpoint({ algorithm: "A2S", options: { ...this.#options }, t: this.iterations, tensors });
+    this.#checkUsable("setWeights");
+    const bytes = await checkpointFromWeights(this.#engine.algorithm, weightValues);
+    this.#checkUsable("setWeights");
+    this.#engine.load(bytes, { match: "position" });
+    this.#afterLoad();
   }
 
   /**
-   * Replaces options, step count and state with a checkpoint's (from this package,
-   * `@a2s/typed` or any adapter), all or nothing. Values are cast to float32; flat arrays
-   * take their variable's shape. If the optimizer holds state, the checkpoint must hold the
-   * same variable names and sizes.
-   *
-   * @throws CheckpointError damaged bytes, another format version or algorithm, other
-   * tensors, or invalid options.
+   * The options as data (schedules, groups, `"Infinity"`) and `nonFinite`; the generic
+   * class also names its algorithm.
    */
-  loadCheckpoint(bytes: Uint8Array, { match = "name" }: LoadCheckpointOptions = {}): void {
-    if (match !== "name" && match !== "position")
-      throw new InvalidOptionError("match", match, '"name" or "position"');
-    const checkpoint = decodeCheckpoint(bytes, { algorithm: "A2S", slots: A2S_SLOT_NAMES });
-    let options: Readonly<A2SOptions>;
-    try {
-      options = resolveA2SOptions(checkpoint.options as Partial<A2SOptions>);
-    } catch (error) {
-      if (error instanceof InvalidOptionError) throw new CheckpointError("header", `stored ${error.message}`);
-      throw error;
-    }
-    const entries = Object.entries(checkpoint.tensors);
-    const held = this.#held;
-    const loaded = (held === undefined ? entries : pairWithHeld(held, entries, match)).map(
-      ([name, saved], k) =>
-        slotsFrom(
-          name,
-          held?.[k]?.slots.m.shape ?? saved.shape,
-          saved.slots as Record<SlotName, Float32Array>,
-        ),
-    );
-    this.#options = options;
-    this.#replaceState(
-      loaded.length === 0 ? undefined : loaded,
-      checkpoint.t,
-      held === undefined ? match : "name",
-    );
-  }
-
-  #replaceState(held: TensorSlots[] | undefined, iterations: number, matching: Matching): void {
-    disposeSlots(this.#held);
-    this.#held = held;
-    this.#matching = matching;
-    this.iterations_ = iterations;
-    this.#replaceLast(undefined);
-    this.#skipped?.dispose();
-    this.#skipped = undefined;
-  }
-
-  /** The resolved hyperparameters and the non-finite policy. */
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...this.#options, nonFinite: this.#nonFinite };
+    const config: tf.serialization.ConfigDict = {
+      ...optionsToConfig(this.#engine.algorithm.optionSet),
+      nonFinite: this.#nonFinite,
+    };
+    if (this.constructor === Optimizer) config.algorithm = this.#engine.algorithm.name;
+    return config;
   }
 
   /**
-   * Rebuilds the optimizer from {@link getConfig}'s output. Only the option names are
-   * read: tfjs-layers adds its own keys (`customObjects`) to the config it passes.
+   * Rebuilds an optimizer from {@link Optimizer.getConfig}'s output (keys tfjs-layers adds,
+   * such as `customObjects`, are ignored). The generic class rebuilds built-in algorithms;
+   * for another, register a subclass with its own `className` and `definition`.
+   *
+   * @throws InvalidOptionError an option that is not valid, or an unknown algorithm.
    * @nocollapse
    */
   static override fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    const options: tf.serialization.ConfigDict = {};
-    for (const name of [...Object.keys(A2S_DEFAULTS), "nonFinite"]) {
-      if (config[name] !== undefined) options[name] = config[name];
+    const { options, settings, algorithm } = splitConfig(config);
+    const named = cls as unknown as Partial<NamedOptimizerClass>;
+    if (named.definition !== undefined) {
+      const set = optionsFromConfig(named.definition, options);
+      return new (cls as unknown as NamedOptimizerClass)(
+        algorithmFrom(named.definition, set).options as Record<string, unknown>,
+        settings,
+      ) as unknown as T;
     }
-    return new cls(options);
-  }
-}
-
-type SavedTensor = [string, Checkpoint["tensors"][string]];
-
-/**
- * Pairs a checkpoint's tensors with those an optimizer already holds (by name or by
- * position), in held order and under the held names.
- *
- * @throws CheckpointError another number of tensors, an unknown name, another size.
- */
-function pairWithHeld(
-  held: readonly TensorSlots[],
-  entries: readonly SavedTensor[],
-  match: Matching,
-): SavedTensor[] {
-  const names = held.map((state) => state.name);
-  const holds = `the optimizer holds ${names.join(", ")}`;
-  if (entries.length !== held.length) {
-    throw new CheckpointError("tensors", `it holds ${entries.length} tensors, ${holds}`);
-  }
-  const byName = new Map(entries);
-  return held.map((state, k) => {
-    const saved = match === "name" ? byName.get(state.name) : (entries[k] as SavedTensor)[1];
-    if (saved === undefined)
-      throw new CheckpointError("tensors", `tensor ${state.name} is missing; ${holds}`);
-    const length = (saved.slots.m as Float32Array).length;
-    if (length !== state.slots.m.size) {
-      throw new CheckpointError(
-        "tensors",
-        `tensor ${state.name} has ${length} elements, ${holds} with ${state.slots.m.size}`,
+    const factory =
+      typeof algorithm === "string" && Object.hasOwn(BUILT_IN_ALGORITHMS, algorithm)
+        ? BUILT_IN_ALGORITHMS[algorithm]
+        : undefined;
+    if (factory === undefined) {
+      throw new InvalidOptionError(
+        "algorithm",
+        algorithm,
+        `one of ${Object.keys(BUILT_IN_ALGORITHMS).join(", ")} (register a subclass with a definition for others)`,
       );
     }
-    return [state.name, saved];
-  });
+    const set = optionsFromConfig(factory.definition, options);
+    return new Optimizer(algorithmFrom(factory.definition, set), settings) as unknown as T;
+  }
+
+  /** Frees every tensor this optimizer made; later calls throw `InvalidCallError`. */
+  override dispose(): void {
+    if (this.#engine.disposed) return;
+    this.#engine.dispose();
+    this.#traces = [];
+    this.#ops.clear();
+    this.#skipped?.dispose();
+    this.#iter?.dispose();
+  }
 }
 
-tf.serialization.registerClass(A2SOptimizer);
-
 /**
- * Makes an {@link A2SOptimizer}, in the style of `tf.train.adam(...)`.
+ * A2S (AdaFusion): Adam blended into SGD with momentum, both learning rates shrunk by the
+ * norm of the gradient change. Registered for serialization as `"A2S"`.
  *
  * @example
- * model.compile({ optimizer: a2s({ lrAdam: 1e-3 }), loss: "categoricalCrossentropy" });
+ * model.compile({ optimizer: new A2S({ lrAdam: 1e-3 }), loss: "categoricalCrossentropy" });
+ */
+export class A2S extends Optimizer {
+  static readonly definition = a2sAlgorithm.definition;
+  /** @nocollapse */
+  static override get className(): string {
+    return "A2S";
+  }
+  /** @throws InvalidOptionError an unknown option or a value out of range. */
+  constructor(options?: Partial<A2SOptions>, settings?: OptimizerSettings) {
+    super(a2sAlgorithm(options), settings);
+  }
+}
+
+/** Adam (AdamW with `weightDecay`; defaults as `tf.train.adam` but epsilon 1e-8). Registered as `"A2S.Adam"`. */
+export class Adam extends Optimizer {
+  static readonly definition = adamAlgorithm.definition;
+  /** @nocollapse */
+  static override get className(): string {
+    return "A2S.Adam";
+  }
+  /** @throws InvalidOptionError an unknown option or a value out of range. */
+  constructor(options?: Partial<AdamOptions>, settings?: OptimizerSettings) {
+    super(adamAlgorithm(options), settings);
+  }
+}
+
+/** RMSProp without momentum (learningRate 0.001, decay 0.9, epsilon 1e-8). Registered as `"A2S.RMSProp"`. */
+export class RMSProp extends Optimizer {
+  static readonly definition = rmspropAlgorithm.definition;
+  /** @nocollapse */
+  static override get className(): string {
+    return "A2S.RMSProp";
+  }
+  /** @throws InvalidOptionError an unknown option or a value out of range. */
+  constructor(options?: Partial<RMSPropOptions>, settings?: OptimizerSettings) {
+    super(rmspropAlgorithm(options), settings);
+  }
+}
+
+/**
+ * SGD with momentum in the seed's form `buf = momentum·buf + g`, `p −= lr·buf`
+ * (learningRate 0.01, momentum 0.9). Registered as `"A2S.SGDMomentum"`.
+ */
+export class SGDMomentum extends Optimizer {
+  static readonly definition = sgdMomentumAlgorithm.definition;
+  /** @nocollapse */
+  static override get className(): string {
+    return "A2S.SGDMomentum";
+  }
+  /** @throws InvalidOptionError an unknown option or a value out of range. */
+  constructor(options?: Partial<SGDMomentumOptions>, settings?: OptimizerSettings) {
+    super(sgdMomentumAlgorithm(options), settings);
+  }
+}
+
+const NAMED_CLASSES: readonly NamedOptimizerClass[] = [A2S, Adam, RMSProp, SGDMomentum] as never;
+
+// Importing this module registers the classes, so that tf.loadLayersModel finds them.
+for (const cls of [Optimizer, A2S, Adam, RMSProp, SGDMomentum]) tf.serialization.registerClass(cls);
+
+/**
+ * An {@link A2S} optimizer, in the style of `tf.train.adam(...)`.
+ *
+ * @example
+ * model.compile({ optimizer: a2s({ lrAdam: 1e-3, weightDecay: 1e-4 }), loss: "categoricalCrossentropy" });
  * @throws InvalidOptionError an unknown option or a value out of range.
  */
-export function a2s(options?: A2STfjsOptions, varList?: readonly tf.Variable[]): A2SOptimizer {
-  return new A2SOptimizer(options, varList);
+export function a2s(options?: Partial<A2SOptions>, settings?: OptimizerSettings): A2S {
+  return new A2S(options, settings);
+}
+
+/** An {@link Adam} optimizer. @throws InvalidOptionError an unknown option or a value out of range. */
+export function adam(options?: Partial<AdamOptions>, settings?: OptimizerSettings): Adam {
+  return new Adam(options, settings);
+}
+
+/** An {@link RMSProp} optimizer. @throws InvalidOptionError an unknown option or a value out of range. */
+export function rmsprop(options?: Partial<RMSPropOptions>, settings?: OptimizerSettings): RMSProp {
+  return new RMSProp(options, settings);
+}
+
+/** An {@link SGDMomentum} optimizer. @throws InvalidOptionError an unknown option or a value out of range. */
+export function sgdMomentum(
+  options?: Partial<SGDMomentumOptions>,
+  settings?: OptimizerSettings,
+): SGDMomentum {
+  return new SGDMomentum(options, settings);
 }

@@ -1,84 +1,44 @@
-import type { ArrayOps, StepScalarName } from "@a2s/core";
+import type { ArrayOps } from "@a2s/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { Expr, type Operation } from "./expr.js";
 
-type Operation = "add" | "sub" | "mul" | "square" | "div" | "sqrt" | "sumSquares";
+/** The kernels of the operations, and the curvature's sum of squared differences. */
+export type Kernel = Operation | "squaredDifferenceSum";
 
-/**
- * A value of one step's computation: a tensor, a scalar known on the host, or an
- * operation not run yet. Core's `a2sUpdate` builds these; {@link TensorOps.evaluate} runs
- * only the operations an output needs.
- */
-export class Expr {
-  #tensor: tf.Tensor | undefined;
-  private constructor(
-    readonly operation: Operation | undefined,
-    readonly args: readonly Expr[],
-    /** The exact value, for scalars known on the host. */
-    readonly value: number | undefined,
-    tensor: tf.Tensor | undefined,
-    /** A host scalar that changes from step to step: made when needed, never cached. */
-    readonly transient = false,
-  ) {
-    this.#tensor = tensor;
-  }
-
-  static of(tensor: tf.Tensor): Expr {
-    return new Expr(undefined, [], undefined, tensor);
-  }
-  static constant(value: number, transient = false): Expr {
-    return new Expr(undefined, [], value, undefined, transient);
-  }
-  static apply(operation: Operation, ...args: Expr[]): Expr {
-    return new Expr(operation, args, undefined, undefined);
-  }
-
-  get isZero(): boolean {
-    return this.value === 0;
-  }
-  get isOne(): boolean {
-    return this.value === 1;
-  }
-  /** @internal */
-  get tensor(): tf.Tensor | undefined {
-    return this.#tensor;
-  }
-  /** @internal */
-  set tensor(tensor: tf.Tensor) {
-    this.#tensor = tensor;
-  }
+/** What replaces a recorded step's inputs and host values when it is replayed. */
+export interface StepBindings {
+  readonly inputs?: ReadonlyMap<Expr, tf.Tensor>;
+  readonly hostValues?: ReadonlyMap<string, number>;
 }
 
 /**
- * Core's {@link ArrayOps} over tfjs, built to run as few kernels as the step needs:
+ * Core's {@link ArrayOps} over tfjs, built to run as few kernels as a step needs:
  *
  * - exact identities are applied before anything runs (`x * 1`, `x + 0`, `x / 1`), and a
- *   product with an exact 0 (the blend weight in the pure-Adam and pure-SGD phases) is 0
- *   without computing its other factor, so those phases skip the unused half of the step.
- *   That other factor is finite whenever the gradients are, so 0 is the product IEEE
- *   arithmetic gives;
- * - the curvature's `sumSquares(g - prev)` runs as `squaredDifference` and `sum`, and
- *   `g * g` as `square`;
- * - hyperparameter scalars are uploaded once and kept until {@link TensorOps.dispose};
- *   schedule values that change every step are made when evaluated, inside the caller's
- *   `tf.tidy`.
+ *   product with an exact 0 (the blend weight in the pure-Adam and pure-SGD phases, state
+ *   that is still all zeros) is 0 without computing its other factor, so those phases
+ *   skip the unused half of the step. A `where` whose condition is known on the host
+ *   (the first-step test) runs only the branch it takes;
+ * - `sumSquares(a - b)` runs as `squaredDifference` and `sum`, and `x * x` as `square`;
+ * - hyperparameter scalars are uploaded once; a step value (`stepScalar`) is uploaded again
+ *   only when it differs from the value of the same name at the step before, so a constant
+ *   learning rate or blend weight costs no upload per step. Both caches are emptied by
+ *   {@link TensorOps.clear}.
+ *
+ * Results are made in the caller's `tf.tidy` scope; only cached scalars are kept.
  */
 export class TensorOps implements ArrayOps<Expr> {
-  readonly #constants = new Map<number, tf.Scalar>();
-  readonly #cachedTensors = new Set<tf.Tensor>();
-  readonly #zero = Expr.constant(0);
+  readonly #constants = new Map<number, tf.Tensor>();
+  readonly #stepValues = new Map<string, { value: number; tensor: tf.Tensor }>();
+  /** This step's results, by expression (see {@link TensorOps.beginStep}). */
+  #memo = new Map<Expr, tf.Tensor>();
+  #bindings: StepBindings = {};
 
-  /**
-   * A hyperparameter. Its tensor is made now, even if this step's phase never evaluates
-   * it, so that every kept tensor exists from the first step on.
-   */
   scalar(value: number): Expr {
-    this.#scalar(value);
     return Expr.constant(value);
   }
-
-  /** Schedule values: the exact 0 and 1 of the long pure phases are cached, others are not. */
-  stepScalar(_name: StepScalarName, value: number): Expr {
-    return Expr.constant(value, value !== 0 && value !== 1);
+  stepScalar(name: string, value: number): Expr {
+    return Expr.constant(value, name);
   }
 
   add(a: Expr, b: Expr): Expr {
@@ -92,8 +52,9 @@ export class TensorOps implements ArrayOps<Expr> {
   mul(a: Expr, b: Expr): Expr {
     if (a.isOne) return b;
     if (b.isOne) return a;
-    if (a.isZero || b.isZero) return this.#zero;
-    // g * g: one unary kernel, the same product.
+    // The product IEEE arithmetic gives whenever the other factor is finite; a non-finite
+    // factor here is a result the engine checks (and refuses) on its own.
+    if (a.isZero || b.isZero) return Expr.constant(0);
     return a === b ? Expr.apply("square", a) : Expr.apply("mul", a, b);
   }
   div(a: Expr, b: Expr): Expr {
@@ -102,74 +63,143 @@ export class TensorOps implements ArrayOps<Expr> {
   sqrt(a: Expr): Expr {
     return a.isZero || a.isOne ? a : Expr.apply("sqrt", a);
   }
+  maximum(a: Expr, b: Expr): Expr {
+    return Expr.apply("maximum", a, b);
+  }
+  minimum(a: Expr, b: Expr): Expr {
+    return Expr.apply("minimum", a, b);
+  }
+  greater(a: Expr, b: Expr): Expr {
+    return Expr.apply("greater", a, b);
+  }
+  where(condition: Expr, a: Expr, b: Expr): Expr {
+    const known = condition.value;
+    if (known !== undefined) return known !== 0 ? a : b;
+    return Expr.apply("where", condition, a, b);
+  }
+  sum(a: Expr): Expr {
+    return Expr.apply("sum", a);
+  }
   sumSquares(a: Expr): Expr {
     return Expr.apply("sumSquares", a);
   }
 
-  /** The tensor of `expr`, running what it needs (once: results are remembered). */
+  /**
+   * Starts a step: forgets the results of the step before. A replayed step (see
+   * step-trace.ts) gives the tensors that replace the recorded inputs and this step's
+   * host values.
+   */
+  beginStep(bindings: StepBindings = {}): void {
+    this.#memo = new Map();
+    this.#bindings = bindings;
+  }
+
+  /** The exact value of `expr` at this step, if known on the host. */
+  valueOf(expr: Expr): number | undefined {
+    const { hostName } = expr;
+    return (hostName === undefined ? undefined : this.#bindings.hostValues?.get(hostName)) ?? expr.value;
+  }
+
+  /** The tensor of `expr`, running what it needs (once per expression and step). */
   evaluate(expr: Expr): tf.Tensor {
-    if (expr.tensor !== undefined) return expr.tensor;
-    let tensor: tf.Tensor;
-    if (expr.value === undefined) tensor = this.#run(expr);
-    else tensor = expr.transient ? tf.scalar(expr.value, "float32") : this.#scalar(expr.value);
-    expr.tensor = tensor;
+    let tensor = this.#memo.get(expr);
+    if (tensor !== undefined) return tensor;
+    const { operation } = expr;
+    if (operation === undefined) {
+      tensor = this.leaf(expr);
+    } else {
+      const [a, b, c] = expr.args as [Expr, Expr | undefined, Expr | undefined];
+      if (operation === "sumSquares" && a.operation === "sub" && !this.#memo.has(a)) {
+        // One fused kernel for the curvature's (g - prev)^2 instead of sub and square.
+        tensor = this.kernel(
+          "squaredDifferenceSum",
+          this.evaluate(a.args[0] as Expr),
+          this.evaluate(a.args[1] as Expr),
+        );
+      } else {
+        tensor = this.kernel(
+          operation,
+          this.evaluate(a),
+          b === undefined ? undefined : this.evaluate(b),
+          c === undefined ? undefined : this.evaluate(c),
+        );
+      }
+    }
+    this.#memo.set(expr, tensor);
     return tensor;
   }
 
-  #scalar(value: number): tf.Tensor {
-    // 0 and 1 come with the first constant: the schedule's phases ask for them at
-    // different steps (as w and 1 - w), and the kept set should not grow after step 1.
-    if (this.#constants.size === 0) for (const preset of [0, 1]) this.#keep(preset);
-    return this.#constants.get(value) ?? this.#keep(value);
+  /** The tensor of a leaf: an input (or what replaces it), a made tensor, state, a constant. */
+  leaf(expr: Expr): tf.Tensor {
+    if (expr.origin === "input") return this.#bindings.inputs?.get(expr) ?? (expr.tensor as tf.Tensor);
+    if (expr.origin === "tensor") return expr.tensor as tf.Tensor;
+    const { cell } = expr;
+    if (cell !== undefined) {
+      if (cell.host === undefined) return cell.variable ?? this.#constant(0);
+      const values = cell.host instanceof Float32Array ? cell.host : Float32Array.from(cell.host);
+      return tf.tensor(values, [...cell.shape], "float32");
+    }
+    if (expr.hostName !== undefined) return this.#stepValue(expr.hostName, this.valueOf(expr) as number);
+    return this.#constant(expr.constant as number);
   }
 
-  #keep(value: number): tf.Tensor {
-    // keep: the cache outlives the tidy scope of the step that first asked.
-    const tensor = tf.keep(tf.scalar(value, "float32"));
-    this.#constants.set(value, tensor);
-    this.#cachedTensors.add(tensor);
-    return tensor;
-  }
-
-  #run({ operation, args }: Expr): tf.Tensor {
-    const [a, b] = args as [Expr, Expr];
+  /** One operation on evaluated operands; `squaredDifferenceSum` is Σ(x − y)² in one kernel and a sum. */
+  kernel(operation: Kernel, x: tf.Tensor, y?: tf.Tensor, z?: tf.Tensor): tf.Tensor {
+    const second = y as tf.Tensor;
     switch (operation) {
       case "add":
-        return tf.add(this.evaluate(a), this.evaluate(b));
+        return tf.add(x, second);
       case "sub":
-        return tf.sub(this.evaluate(a), this.evaluate(b));
+        return tf.sub(x, second);
       case "mul":
-        return tf.mul(this.evaluate(a), this.evaluate(b));
+        return tf.mul(x, second);
       case "square":
-        return tf.square(this.evaluate(a));
+        return tf.square(x);
       case "div":
-        return tf.div(this.evaluate(a), this.evaluate(b));
+        return tf.div(x, second);
       case "sqrt":
-        return tf.sqrt(this.evaluate(a));
+        return tf.sqrt(x);
+      case "maximum":
+        return tf.maximum(x, second);
+      case "minimum":
+        return tf.minimum(x, second);
+      case "greater":
+        return tf.cast(tf.greater(x, second), "float32");
+      case "where":
+        return tf.where(tf.cast(x, "bool"), second, z as tf.Tensor);
+      case "sum":
+        return tf.sum(x);
       case "sumSquares":
-        // One fused kernel for the curvature's (g - prev)^2 instead of sub and square.
-        return a.operation === "sub" && a.tensor === undefined
-          ? tf.sum(tf.squaredDifference(this.evaluate(a.args[0] as Expr), this.evaluate(a.args[1] as Expr)))
-          : tf.sum(tf.square(this.evaluate(a)));
-      default:
-        throw new Error("an Expr without operation or value");
+        return tf.sum(tf.square(x));
+      case "squaredDifferenceSum":
+        return tf.sum(tf.squaredDifference(x, second));
     }
   }
 
-  /** True for the kept scalars of the cache, which only {@link TensorOps.dispose} frees. */
-  isCached(tensor: tf.Tensor): boolean {
-    return this.#cachedTensors.has(tensor);
+  #constant(value: number): tf.Tensor {
+    let tensor = this.#constants.get(value);
+    if (tensor === undefined) {
+      // keep: the cache outlives the tidy scope of the step that first asked.
+      tensor = tf.keep(tf.scalar(value, "float32"));
+      this.#constants.set(value, tensor);
+    }
+    return tensor;
   }
 
-  /** `tf.keep` for a result that must outlive the step; cached scalars are kept already. */
-  keep(tensor: tf.Tensor): tf.Tensor {
-    return this.isCached(tensor) ? tensor : tf.keep(tensor);
+  #stepValue(name: string, value: number): tf.Tensor {
+    const cached = this.#stepValues.get(name);
+    if (cached !== undefined && Object.is(cached.value, value)) return cached.tensor;
+    cached?.tensor.dispose();
+    const tensor = tf.keep(tf.scalar(value, "float32"));
+    this.#stepValues.set(name, { value, tensor });
+    return tensor;
   }
 
-  /** Frees the cached scalars. */
-  dispose(): void {
+  /** Frees the cached scalars (options changed, or the optimizer is disposed). */
+  clear(): void {
     for (const tensor of this.#constants.values()) tensor.dispose();
+    for (const { tensor } of this.#stepValues.values()) tensor.dispose();
     this.#constants.clear();
-    this.#cachedTensors.clear();
+    this.#stepValues.clear();
   }
 }

@@ -1,30 +1,11 @@
 /**
  * The seed's MLP built with tf.layers (784-128-64-10, ReLU, He-normal kernels, softmax
  * cross-entropy on the logits), trained with `model.compile` + `trainOnBatch`, for the
- * training tier. Baselines are tfjs's own optimizers, as a tfjs user would compare them.
+ * training tier. Every optimizer, baselines included, is this package's own.
  */
-import type { OptimizerKind, TrainingRequest } from "@a2s/conformance";
+import { algorithmOf, type TrainingRequest } from "@a2s/conformance";
 import * as tf from "@tensorflow/tfjs";
-import { a2s, resolveAdamOptions, resolveRMSPropOptions, resolveSGDMomentumOptions } from "../src/index.js";
-
-function optimizerFor(kind: OptimizerKind, options: Record<string, number>): tf.Optimizer {
-  switch (kind) {
-    case "A2S":
-      return a2s(options);
-    case "Adam": {
-      const o = resolveAdamOptions(options);
-      return tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon);
-    }
-    case "RMSProp": {
-      const o = resolveRMSPropOptions(options);
-      return tf.train.rmsprop(o.learningRate, o.decay, 0, o.epsilon);
-    }
-    case "SGDMomentum": {
-      const o = resolveSGDMomentumOptions(options);
-      return tf.train.momentum(o.learningRate, o.momentum);
-    }
-  }
-}
+import { Optimizer } from "../src/index.js";
 
 function seedMlp(seed: number): tf.Sequential {
   const model = tf.sequential();
@@ -47,7 +28,7 @@ const softmaxCrossEntropy = (labels: tf.Tensor, logits: tf.Tensor) =>
 /** Test accuracy of the MLP after one pass over `request.batches`. */
 export async function trainSeedMlp(request: TrainingRequest): Promise<number> {
   const model = seedMlp(request.seed);
-  const optimizer = optimizerFor(request.kind, request.options);
+  const optimizer = new Optimizer(algorithmOf(request.optimizer));
   model.compile({ optimizer, loss: softmaxCrossEntropy });
   try {
     for (const { x, y } of request.batches) {

@@ -1,95 +1,139 @@
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { A2SOptimizer, InvalidOptionError, NonFiniteGradientError } from "../src/index.js";
-import { useBackend } from "./backends.js";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { A2S, a2s, adam, decodeCheckpoint, type Optimizer, sgdMomentum } from "../src/index.js";
+import { BACKENDS, useBackend } from "./backends.js";
 
-beforeAll(() => useBackend("cpu"));
 afterEach(() => tf.disposeVariables());
 
-const flat = async (tensors: tf.Tensor[]) =>
-  Promise.all(tensors.map(async (t) => Array.from(await t.data())));
-
-async function stateOf(opt: A2SOptimizer, variables: tf.Variable[]) {
+async function stateOf(optimizer: Optimizer, variables: tf.Variable[]) {
   return {
-    params: await flat(variables),
-    slots: await flat((await opt.getWeights()).slice(1).map((w) => w.tensor)),
+    params: variables.map((v) => Array.from(v.dataSync())),
+    weights: await Promise.all(
+      (await optimizer.getWeights()).map(async (w) => [w.name, Array.from(await w.tensor.data())]),
+    ),
+    t: optimizer.t,
   };
 }
 
-describe('nonFinite: "throw" (default)', () => {
-  it("names the variable, index and value, and changes nothing", async () => {
+describe.each(BACKENDS)('nonFinite: "throw" (default) on %s', (backend) => {
+  test("a NaN or -Infinity gradient is refused naming the variable, index and value, and changes nothing", async () => {
+    await useBackend(backend);
     const a = tf.variable(tf.tensor1d([1, 2, 3]), true, "nf_a");
     const b = tf.variable(tf.tensor1d([4, 5]), true, "nf_b");
-    const opt = new A2SOptimizer();
-    tf.tidy(() => opt.applyGradients({ nf_a: tf.ones([3]), nf_b: tf.ones([2]) }));
-    const before = await stateOf(opt, [a, b]);
-    let caught: unknown;
-    tf.tidy(() => {
-      try {
-        opt.applyGradients({ nf_a: tf.ones([3]), nf_b: tf.tensor1d([0.5, Number.NEGATIVE_INFINITY]) });
-      } catch (error) {
-        caught = error;
-      }
-    });
-    expect(caught).toBeInstanceOf(NonFiniteGradientError);
-    expect(caught).toMatchObject({ tensor: "nf_b", index: 1, value: Number.NEGATIVE_INFINITY });
-    expect(await stateOf(opt, [a, b])).toEqual(before);
-    expect(opt.iterations).toBe(1);
-    opt.dispose();
+    const optimizer = a2s();
+    tf.tidy(() => optimizer.applyGradients({ nf_a: tf.ones([3]), nf_b: tf.ones([2]) }));
+    const before = await stateOf(optimizer, [a, b]);
+    for (const [bad, index] of [
+      [Number.NEGATIVE_INFINITY, 1],
+      [Number.NaN, 0],
+    ]) {
+      const values = [0.5, 0.5];
+      values[index as number] = bad as number;
+      expect(() =>
+        tf.tidy(() => optimizer.applyGradients({ nf_a: tf.ones([3]), nf_b: tf.tensor1d(values) })),
+      ).toThrow(
+        expect.objectContaining({ name: "NonFiniteGradientError", tensor: "nf_b", index, value: bad }),
+      );
+    }
+    expect(await stateOf(optimizer, [a, b])).toEqual(before);
+    optimizer.dispose();
   });
 
-  it("accepts finite gradients whose sum overflows float32 (the fast check's false alarm)", async () => {
-    const w = tf.variable(tf.tensor1d([0, 0]), true, "nf_big");
-    const opt = new A2SOptimizer();
-    // 3e38 + 3e38 overflows float32 to Infinity, though both elements are finite.
-    tf.tidy(() => opt.applyGradients({ nf_big: tf.tensor1d([3e38, 3e38]) }));
-    expect(opt.iterations).toBe(1);
-    expect((await w.data()).every(Number.isFinite)).toBe(true);
-    opt.dispose();
+  test("a finite gradient whose square overflows float32 is refused with a NonFiniteResultError naming the slot, and changes nothing", async () => {
+    await useBackend(backend);
+    const w = tf.variable(tf.tensor1d([1, 1]), true, "nf_square");
+    const optimizer = a2s();
+    tf.tidy(() => optimizer.applyGradients({ nf_square: tf.ones([2]) }));
+    const before = await stateOf(optimizer, [w]);
+    // The seed's repro: 1e38 again and again. Its square is Infinity in float32.
+    for (let i = 0; i < 5; i++) {
+      expect(() => tf.tidy(() => optimizer.applyGradients({ nf_square: tf.tensor1d([0.5, 1e38]) }))).toThrow(
+        expect.objectContaining({ name: "NonFiniteResultError", tensor: "nf_square", slot: "v", index: 1 }),
+      );
+    }
+    expect(await stateOf(optimizer, [w])).toEqual(before);
+    // Its checkpoint still loads: it never holds what it cannot write.
+    const copy = A2S.fromCheckpoint(optimizer.saveCheckpoint());
+    expect(copy.t).toBe(1);
+    copy.dispose();
+    optimizer.dispose();
+  });
+
+  test("a large step the bounds cannot prove finite is checked element by element, and taken when it is", async () => {
+    await useBackend(backend);
+    tf.variable(tf.tensor1d([1, 1]), true, "nf_large");
+    const optimizer = a2s();
+    tf.tidy(() => optimizer.applyGradients({ nf_large: tf.ones([2]) }));
+    // v = 0.001 · (1e17)² = 1e31: far above what the bounds call safe, finite all the same.
+    tf.tidy(() => optimizer.applyGradients({ nf_large: tf.tensor1d([1e17, -1e17]) }));
+    expect(optimizer.t).toBe(2);
+    const v = decodeCheckpoint(optimizer.saveCheckpoint()).tensors[0]?.slots.v;
+    expect(Array.from(v ?? [])).toEqual([expect.closeTo(1e31, -26), expect.closeTo(1e31, -26)]);
+    tf.tidy(() => optimizer.applyGradients({ nf_large: tf.ones([2]) }));
+    expect(optimizer.t).toBe(3);
+    optimizer.dispose();
+  });
+
+  test("finite gradients whose sum overflows float32 are accepted (the fast check's false alarm is searched away)", async () => {
+    await useBackend(backend);
+    const w = tf.variable(tf.tensor1d([0, 0]), true, "nf_sum");
+    // SGD with momentum squares nothing: 3e38 + 3e38 overflows only in the check's sum.
+    const optimizer = sgdMomentum({ learningRate: 1e-3 });
+    tf.tidy(() => optimizer.applyGradients({ nf_sum: tf.tensor1d([3e38, 3e38]) }));
+    expect(optimizer.t).toBe(1);
+    expect(Array.from(w.dataSync())).toEqual([expect.closeTo(-3e35, -30), expect.closeTo(-3e35, -30)]);
+    optimizer.dispose();
   });
 });
 
-describe('nonFinite: "skip" (in-graph guard)', () => {
-  it("discards a step with NaN on the device, counts it, and t still advances", async () => {
-    const w = tf.variable(
-      tf.tensor2d([
-        [1, 2],
-        [3, 4],
-      ]),
-      true,
-      "sk_w",
-    );
-    const opt = new A2SOptimizer({ nonFinite: "skip" });
-    const good = () =>
-      tf.tensor2d([
-        [0.1, -0.2],
-        [0.3, -0.4],
-      ]);
-    tf.tidy(() => opt.applyGradients({ sk_w: good() }));
-    const before = await stateOf(opt, [w]);
-    tf.tidy(() =>
-      opt.applyGradients({
-        sk_w: tf.tensor2d([
-          [0.1, Number.NaN],
-          [0.3, -0.4],
-        ]),
-      }),
-    );
-    expect(await stateOf(opt, [w])).toEqual(before);
-    expect(await opt.readSkippedSteps()).toBe(1);
+describe.each(BACKENDS)('nonFinite: "skip" (in-graph guard) on %s', (backend) => {
+  test("a NaN gradient: the step is discarded on the device and counted; t still advances", async () => {
+    await useBackend(backend);
+    const w = tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2]), true, "sk_w");
+    const optimizer = a2s({}, { nonFinite: "skip" });
+    const good = () => tf.tensor2d([0.1, -0.2, 0.3, -0.4], [2, 2]);
+    tf.tidy(() => optimizer.applyGradients({ sk_w: good() }));
+    const before = await stateOf(optimizer, [w]);
+    tf.tidy(() => optimizer.applyGradients({ sk_w: tf.tensor2d([0.1, Number.NaN, 0.3, -0.4], [2, 2]) }));
+    const after = await stateOf(optimizer, [w]);
+    expect({ ...after, weights: after.weights.slice(1) }).toEqual({
+      ...before,
+      t: 2,
+      weights: before.weights.slice(1),
+    });
+    expect(await optimizer.readSkippedSteps()).toBe(1);
     // Documented: the host step count counts calls, skipped ones included.
-    expect(opt.iterations).toBe(2);
-    tf.tidy(() => opt.applyGradients({ sk_w: good() }));
-    expect(await opt.readSkippedSteps()).toBe(1);
-    expect((await stateOf(opt, [w])).params).not.toEqual(before.params);
-    opt.dispose();
+    expect(optimizer.t).toBe(2);
+    tf.tidy(() => optimizer.applyGradients({ sk_w: good() }));
+    expect(await optimizer.readSkippedSteps()).toBe(1);
+    expect(Array.from(w.dataSync())).not.toEqual(before.params[0]);
+    optimizer.dispose();
   });
 
-  it("with finite gradients, gives the same trajectory as the eager mode", async () => {
+  test("a finite gradient whose square overflows: the step is discarded, nothing reaches weights or slots", async () => {
+    await useBackend(backend);
+    const w = tf.variable(tf.tensor1d([1, 1]), true, "sk_square");
+    const optimizer = a2s({}, { nonFinite: "skip" });
+    tf.tidy(() => optimizer.applyGradients({ sk_square: tf.ones([2]) }));
+    const before = await stateOf(optimizer, [w]);
+    for (let i = 0; i < 5; i++)
+      tf.tidy(() => optimizer.applyGradients({ sk_square: tf.tensor1d([0.5, 1e38]) }));
+    expect(await optimizer.readSkippedSteps()).toBe(5);
+    const after = await stateOf(optimizer, [w]);
+    expect(after.params).toEqual(before.params);
+    expect(after.weights.slice(1)).toEqual(before.weights.slice(1));
+    const saved = decodeCheckpoint(optimizer.saveCheckpoint());
+    expect(saved.tensors[0]?.slots.v?.every(Number.isFinite)).toBe(true);
+    optimizer.dispose();
+  });
+
+  test("with finite gradients it gives the trajectory of the throw mode, bit for bit", async () => {
+    await useBackend(backend);
     const a = tf.variable(tf.tensor1d([1, -1, 2]), true, "sk_a");
     const b = tf.variable(tf.tensor1d([1, -1, 2]), true, "sk_b");
-    const eager = new A2SOptimizer({ switchIter: 2, blendIters: 3, curvatureK: 1 });
-    const guarded = new A2SOptimizer({ switchIter: 2, blendIters: 3, curvatureK: 1, nonFinite: "skip" });
+    const options = { switchIter: 2, blendIters: 3, curvatureK: 1, weightDecay: 0.01, clipNorm: 0.5 };
+    const eager = a2s(options);
+    const guarded = a2s(options, { nonFinite: "skip" });
     for (let i = 1; i <= 8; i++) {
       tf.tidy(() => {
         const g = tf.tensor1d([0.3, -0.1, 0.2]).mul(Math.sin(i) + 1.5);
@@ -97,14 +141,37 @@ describe('nonFinite: "skip" (in-graph guard)', () => {
         guarded.applyGradients({ sk_b: g });
       });
     }
-    expect(Array.from(await b.data())).toEqual(Array.from(await a.data()));
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
     expect(await guarded.readSkippedSteps()).toBe(0);
     eager.dispose();
     guarded.dispose();
   });
+});
 
-  it("refuses an unknown mode, naming the option", () => {
-    expect(() => new A2SOptimizer({ nonFinite: "ignore" as "skip" })).toThrow(InvalidOptionError);
-    expect(() => new A2SOptimizer({ nonFinite: "ignore" as "skip" })).toThrow(/nonFinite/);
+describe("read-backs per step (wasm, where a read is a copy out of the module's memory)", () => {
+  test('"throw" reads one number back per step; "skip" reads nothing', async () => {
+    await useBackend("wasm");
+    tf.variable(tf.ones([8, 4]), true, "rb_w");
+    tf.variable(tf.ones([4]), true, "rb_b");
+    const grads = (i: number) => ({ rb_w: tf.fill([8, 4], 0.1 * i), rb_b: tf.fill([4], -0.2 * i) });
+    for (const [make, nonFinite, reads] of [
+      // A2S: the total of each variable's Σ(g − prev)², computed anyway for the curvature.
+      [(s: object) => a2s({ weightDecay: 0 }, s), "throw", 1],
+      // Adam computes no sum: each variable's Σg² is the one extra reduction per variable.
+      [(s: object) => adam({}, s), "throw", 1],
+      [(s: object) => a2s({}, s), "skip", 0],
+    ] as const) {
+      const optimizer = make({ nonFinite });
+      for (let i = 1; i <= 2; i++) tf.tidy(() => optimizer.applyGradients(grads(i)));
+      const readSync = vi.spyOn(tf.backend(), "readSync");
+      const read = vi.spyOn(tf.backend(), "read");
+      for (let i = 3; i <= 5; i++) tf.tidy(() => optimizer.applyGradients(grads(i)));
+      expect(readSync.mock.calls.length, `${optimizer.algorithm} ${nonFinite}`).toBe(3 * reads);
+      for (const result of readSync.mock.results) expect((result.value as ArrayLike<number>).length).toBe(1);
+      expect(read).not.toHaveBeenCalled();
+      readSync.mockRestore();
+      read.mockRestore();
+      optimizer.dispose();
+    }
   });
 });

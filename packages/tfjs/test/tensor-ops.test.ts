@@ -1,119 +1,113 @@
-import {
-  type A2SUpdateInput,
-  type A2SUpdateOutput,
-  type ArrayOps,
-  a2sSchedule,
-  a2sUpdate,
-  resolveA2SOptions,
-} from "@a2s/core";
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { Expr, TensorOps } from "../src/index.js";
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { Expr } from "../src/expr.js";
+import { a2s, cosineDecaySchedule } from "../src/index.js";
+import { TensorOps } from "../src/tensor-ops.js";
 import { useBackend } from "./backends.js";
 
 beforeAll(() => useBackend("cpu"));
+afterEach(() => tf.disposeVariables());
 
-/** The naive reading of ArrayOps: every operation a kernel, nothing folded. */
-const plainOps: ArrayOps<tf.Tensor> = {
-  scalar: (value) => tf.scalar(value),
-  add: tf.add,
-  sub: tf.sub,
-  mul: tf.mul,
-  div: tf.div,
-  sqrt: tf.sqrt,
-  sumSquares: (a) => tf.sum(tf.square(a)),
-};
-
-const shapes = [[5, 3], [3], [1]];
-const random = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, "float32", seed);
-
-function inputs<T>(wrap: (t: tf.Tensor) => T, first: boolean): A2SUpdateInput<T>[] {
-  return shapes.map((shape, i) => ({
-    param: wrap(random(shape, 10 * i + 1)),
-    grad: wrap(random(shape, 10 * i + 2)),
-    slots: {
-      m: wrap(random(shape, 10 * i + 3)),
-      v: wrap(tf.abs(random(shape, 10 * i + 4))),
-      buf: wrap(random(shape, 10 * i + 5)),
-      prev: first ? undefined : wrap(random(shape, 10 * i + 6)),
-    },
-  }));
+/** Kernels one step runs, and the tensors it makes besides their outputs (uploads). */
+async function profileStep(optimizer: tf.Optimizer, grads: () => tf.NamedTensorMap) {
+  // Every tensor made takes the next id of tfjs's engine.
+  const ids = tf.engine().constructor as unknown as { nextTensorId: number };
+  const given = grads();
+  const first = ids.nextTensorId;
+  const info = await tf.profile(() => optimizer.applyGradients(given));
+  const made = ids.nextTensorId - first;
+  tf.dispose(Object.values(given));
+  return { names: info.kernels.map((k) => k.name), uploads: made - info.kernels.length };
 }
 
-// t = 5 with switchIter 10: pure Adam; t = 15: blending; t = 40: pure SGD; t = 1: first step.
-const phases = [
-  ["pure Adam", 5],
-  ["blend", 15],
-  ["pure SGD", 40],
-  ["first step", 1],
-] as const;
+describe("the step as tfjs kernels", () => {
+  const shapes = { to_w: [6, 4], to_b: [4] };
+  const grads = (scale: number) => () =>
+    Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, tf.fill(shape, 0.1 * scale)]));
+  const variables = () =>
+    Object.entries(shapes).map(([name, shape]) => tf.variable(tf.ones(shape), true, name));
 
-describe("TensorOps (folded expressions) against the plain ops", () => {
-  it.each(phases)("gives the same bits in the %s phase (curvatureK = 0)", async (_, t) => {
-    const options = resolveA2SOptions({ switchIter: 10, blendIters: 20, curvatureK: 0 });
-    const schedule = a2sSchedule(t, options);
-    const ops = new TensorOps();
-    const [expected, actual] = tf.tidy(() => {
-      const plain = a2sUpdate(
-        plainOps,
-        options,
-        schedule,
-        inputs((x) => x, t === 1),
-      );
-      const folded = a2sUpdate(ops, options, schedule, inputs(Expr.of, t === 1));
-      // Every output of every tensor, in one flat tensor: param, m, v, buf, prev.
-      const flatten = (outs: tf.Tensor[][]) => tf.concat(outs.flat().map((x) => x.flatten()));
-      const parts = <T>(o: A2SUpdateOutput<T>) => [o.param, o.slots.m, o.slots.v, o.slots.buf, o.slots.prev];
-      return [
-        flatten(plain.tensors.map(parts)),
-        flatten(folded.tensors.map((o) => parts(o).map((x) => ops.evaluate(x)))),
-      ];
-    });
-    expect(Array.from(await actual.data())).toEqual(Array.from(await expected.data()));
-    tf.dispose([expected, actual]);
-    ops.dispose();
-  });
-
-  it("computes the curvature as the plain ops do, to float32 rounding", async () => {
-    const options = resolveA2SOptions({ curvatureK: 0.5 });
-    const ops = new TensorOps();
-    const [plain, folded] = tf.tidy(() => [
-      a2sUpdate(
-        plainOps,
-        options,
-        a2sSchedule(3, options),
-        inputs((x) => x, false),
-      ).curvature,
-      ops.evaluate(a2sUpdate(ops, options, a2sSchedule(3, options), inputs(Expr.of, false)).curvature),
-    ]);
-    const [p, f] = [(await plain.data())[0] as number, (await folded.data())[0] as number];
-    // squaredDifference rounds (g - prev)^2 once where sub + square round twice: the sums of
-    // 19 such terms may differ in their last bits (float32 epsilon 1.2e-7), no more.
-    expect(Math.abs(f - p) / p).toBeLessThan(1e-6);
-    expect(p).toBeGreaterThan(1);
-    tf.dispose([plain, folded]);
-    ops.dispose();
-  });
-
-  it("runs fewer kernels when the blend weight is exactly 1 or 0 than while blending", async () => {
-    const options = resolveA2SOptions({ switchIter: 10, blendIters: 20 });
-    const ops = new TensorOps();
-    const count = async (t: number) => {
-      const profile = await tf.profile(() => {
-        tf.tidy(() => {
-          const result = a2sUpdate(ops, options, a2sSchedule(t, options), inputs(Expr.of, false));
-          for (const o of result.tensors)
-            for (const x of [o.param, o.slots.m, o.slots.v, o.slots.buf]) ops.evaluate(x);
-        });
-      });
-      return profile.kernels.filter((k) => k.name !== "RandomNormal" && k.name !== "Abs").length;
+  test("a blend weight of exactly 1 or 0 skips the other branch's kernels", async () => {
+    variables();
+    const count = async (options: Parameters<typeof a2s>[0]) => {
+      const optimizer = a2s(options);
+      for (let i = 1; i <= 3; i++) optimizer.applyGradients(grads(i)());
+      const { names } = await profileStep(optimizer, grads(4));
+      optimizer.dispose();
+      return names.length;
     };
-    const [adam, blend, sgd] = [await count(5), await count(15), await count(40)];
-    // Per tensor: the blend multiplies by w and 1 - w and adds (3); pure Adam also skips the
-    // SGD step (1), pure SGD the Adam step (6: two bias corrections, lr, sqrt, epsilon, div).
-    // Once per step, the unused effective learning rate (lrSgd or lrAdam times the scale).
-    expect(blend - adam).toBe(shapes.length * 4 + 1);
-    expect(blend - sgd).toBe(shapes.length * 9 + 1);
-    ops.dispose();
+    const adamPhase = await count({ switchIter: 100 });
+    const sgdPhase = await count({ switchIter: 0, blendIters: 0 });
+    const blend = await count({ switchIter: 0, blendIters: 100 });
+    expect(adamPhase).toBeLessThan(blend);
+    expect(sgdPhase).toBeLessThan(adamPhase);
+  });
+
+  test("the curvature's (g − prev)² runs as one squaredDifference per variable", async () => {
+    variables();
+    const optimizer = a2s();
+    optimizer.applyGradients(grads(1)());
+    const { names } = await profileStep(optimizer, grads(2));
+    expect(names.filter((n) => n === "SquaredDifference")).toHaveLength(2);
+    optimizer.dispose();
+  });
+
+  test("hyperparameters are uploaded once: a step uploads only the values that changed (the bias corrections, a scheduled rate)", async () => {
+    variables();
+    const constant = a2s();
+    const scheduled = a2s({ lrAdam: cosineDecaySchedule({ initValue: 0.01, decaySteps: 100 }) });
+    for (const optimizer of [constant, scheduled])
+      for (let i = 1; i <= 3; i++) optimizer.applyGradients(grads(i)());
+    // Two bias corrections, and on cpu the optimizer's copy of each variable's gradient
+    // (its previous gradient); the scheduled rate is one more.
+    const copies = Object.keys(shapes).length;
+    expect((await profileStep(constant, grads(4))).uploads).toBe(2 + copies);
+    expect((await profileStep(scheduled, grads(4))).uploads).toBe(3 + copies);
+    constant.dispose();
+    scheduled.dispose();
+  });
+});
+
+describe("TensorOps", () => {
+  const ops = new TensorOps();
+  const value = (expr: Expr) => Array.from(tf.tidy(() => ops.evaluate(expr).clone()).dataSync());
+  const input = (values: number[]) => Expr.input(tf.tensor1d(values));
+
+  test("maximum, minimum, greater, where and sum run their tfjs kernels", () => {
+    const a = input([1, -2, 3]);
+    const b = input([0, 5, 3]);
+    expect(value(ops.maximum(a, b))).toEqual([1, 5, 3]);
+    expect(value(ops.minimum(a, b))).toEqual([0, -2, 3]);
+    expect(value(ops.greater(a, b))).toEqual([1, 0, 0]);
+    expect(value(ops.where(ops.greater(a, b), a, b))).toEqual([1, 5, 3]);
+    expect(value(ops.sum(a))).toEqual([2]);
+    expect(value(ops.sumSquares(ops.sub(a, b)))).toEqual([1 + 49]);
+  });
+
+  test("exact identities are applied before anything runs", () => {
+    const a = input([1, 2]);
+    const zero = ops.scalar(0);
+    const one = ops.scalar(1);
+    expect(ops.mul(a, one)).toBe(a);
+    expect(ops.add(zero, a)).toBe(a);
+    expect(ops.div(a, one)).toBe(a);
+    expect(ops.sub(a, zero)).toBe(a);
+    expect(ops.mul(a, zero).value).toBe(0);
+    // A condition known on the host picks its branch without a kernel.
+    expect(ops.where(one, a, zero)).toBe(a);
+    expect(ops.where(zero, a, zero)).toBe(zero);
+    // A product of a value with itself is a square.
+    expect(ops.mul(a, a).operation).toBe("square");
+  });
+
+  test("clear frees the cached scalars", () => {
+    const ops = new TensorOps();
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      ops.evaluate(ops.mul(input([1, 2]), ops.scalar(0.5)));
+    });
+    expect(tf.memory().numTensors).toBe(before + 1);
+    ops.clear();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

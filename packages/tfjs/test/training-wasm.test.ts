@@ -1,14 +1,5 @@
 import { trainingTier } from "@a2s/conformance";
 import { tfjsAdapter } from "./adapter.js";
-import { useBackend } from "./backends.js";
-import { trainSeedMlp } from "./mlp.js";
 
-// The baselines train through tfjs's own optimizers; only the training tier sees them.
-trainingTier({
-  ...tfjsAdapter("wasm"),
-  kinds: ["A2S", "Adam", "RMSProp", "SGDMomentum"],
-  train: async (request) => {
-    await useBackend("wasm");
-    return trainSeedMlp(request);
-  },
-});
+// The seed's MLP in tf.layers, trained with this package's A2S and its own baselines.
+trainingTier(tfjsAdapter("wasm"));

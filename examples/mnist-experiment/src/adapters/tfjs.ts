@@ -1,12 +1,11 @@
 /**
  * @a2s/tfjs in TensorFlow.js: the MLP built with tf.layers, trained with `model.compile` +
  * `trainOnBatch`. `--adapter tfjs` runs on the wasm backend, `--adapter tfjs-cpu` on the
- * cpu backend. The baselines are tfjs's own optimizers, with the experiment's options
- * spelled out.
+ * cpu backend. Every optimizer, baselines included, is @a2s/tfjs's own.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { a2s, resolveAdamOptions, resolveRMSPropOptions, resolveSGDMomentumOptions } from "@a2s/tfjs";
+import { A2S, Adam, RMSProp, SGDMomentum } from "@a2s/tfjs";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import type { ExperimentAdapter, OptimizerKind } from "../adapter.js";
@@ -30,24 +29,10 @@ async function useBackend(backend: TfjsBackend): Promise<void> {
   await tf.ready();
 }
 
-function makeOptimizer(kind: OptimizerKind, options: Record<string, number>): tf.Optimizer {
-  switch (kind) {
-    case "A2S":
-      return a2s(options);
-    case "Adam": {
-      const o = resolveAdamOptions(options);
-      return tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon);
-    }
-    case "RMSProp": {
-      const o = resolveRMSPropOptions(options);
-      return tf.train.rmsprop(o.learningRate, o.decay, 0, o.epsilon);
-    }
-    case "SGDMomentum": {
-      const o = resolveSGDMomentumOptions(options);
-      return tf.train.momentum(o.learningRate, o.momentum);
-    }
-  }
-}
+// The optimizer classes by kind: each takes its options object, so a lookup builds any of them.
+const OPTIMIZER_CLASSES = { A2S, Adam, RMSProp, SGDMomentum };
+const makeOptimizer = (kind: OptimizerKind, options: Record<string, number>) =>
+  new OPTIMIZER_CLASSES[kind](options);
 
 const softmaxCrossEntropy = (labels: tf.Tensor, logits: tf.Tensor) =>
   tf.losses.softmaxCrossEntropy(labels, logits);
@@ -101,9 +86,7 @@ export const tfjsAdapter = (backend: TfjsBackend): ExperimentAdapter => ({
         }
         return correct / y.length;
       },
-      ...(kind === "A2S"
-        ? { diagnostics: () => (optimizer as ReturnType<typeof a2s>).readDiagnostics() }
-        : {}),
+      ...(optimizer instanceof A2S ? { diagnostics: () => optimizer.readDiagnostics() } : {}),
       dispose() {
         model.dispose();
         optimizer.dispose();

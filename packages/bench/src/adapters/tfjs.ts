@@ -20,9 +20,10 @@ export async function loadTfjs(): Promise<AdapterSet> {
     const use = async () => {
       if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} did not initialise`);
     };
-    // Each with its defaults, as a user gets them: A2S checks gradients for NaN eagerly
-    // (nonFinite: "throw"), which reads a flag back per step; tf.train.adam checks nothing.
-    // The variant with the in-graph guard (nonFinite: "skip") shows what that check costs.
+    // Each with its defaults, as a user gets them: A2S checks gradients and results for
+    // NaN and Infinity eagerly (nonFinite: "throw"), which reads one number back per step;
+    // tf.train.adam checks nothing. The variant with the in-graph guard (nonFinite: "skip")
+    // shows what a check without a read-back costs.
     for (const nonFinite of ["throw", "skip"] as const) {
       const variant = nonFinite === "skip";
       set.steppers.push({
@@ -30,7 +31,7 @@ export async function loadTfjs(): Promise<AdapterSet> {
         variant,
         make: async (kind, shapes) => {
           await use();
-          return tfjsStepper(tf, kind === "A2S" ? a2s({ nonFinite }) : tf.train.adam(0.001), shapes);
+          return tfjsStepper(tf, kind === "A2S" ? a2s({}, { nonFinite }) : tf.train.adam(0.001), shapes);
         },
       });
     }
