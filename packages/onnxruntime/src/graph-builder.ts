@@ -310,7 +310,8 @@ export class GraphBuilder {
     return { name, dtype };
   }
 
-  private current(name: string): string {
+  /** The name a value made as `name` has now (an output may have renamed it). */
+  current(name: string): string {
     return this.aliases.get(name) ?? name;
   }
 
@@ -401,6 +402,11 @@ export class GraphBuilder {
   /** The names of the graph inputs that `outputs` depend on. */
   inputsFor(outputs: readonly string[]): string[] {
     return (this.pruned(outputs).input ?? []).map((input) => input.name as string);
+  }
+
+  /** The names of the values that nodes compute for `outputs` (the nodes a run executes). */
+  computedFor(outputs: readonly string[]): string[] {
+    return (this.pruned(outputs).node ?? []).flatMap((node) => node.output ?? []);
   }
 
   private pruned(outputs: readonly string[]): onnxProto.onnx.IGraphProto {
