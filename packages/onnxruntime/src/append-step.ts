@@ -440,6 +440,7 @@ export class FusedStep {
     pins: Pins,
   ): { recording: StepRecording; feeds: UnitFeeds[] } {
     const graph = GraphBuilder.extend(this.#model);
+    graph.nodePrefix = STEP_NAMES.node("");
     const dtype = prepared.dtypes[0] as FloatDType;
     const shapes = prepared.tensors.map((info) => info.shape);
     const layout = unitLayout(this.#stepper.engine.algorithm, prepared.tensors, shapes);

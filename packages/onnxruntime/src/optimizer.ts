@@ -92,6 +92,7 @@ function standaloneProgram(
   const feeds = layout.names.map((name) => ({ param: STEP_NAMES.param(name), grad: STEP_NAMES.grad(name) }));
   const record = (pins: Pins) => {
     const graph = new GraphBuilder(`${engine.algorithm.name}_step`);
+    graph.nodePrefix = STEP_NAMES.node("");
     const input = (name: string, u: number) => graph.input(name, dtype, layout.shapes[u] as number[]);
     return recordStep({
       graph,

@@ -89,23 +89,28 @@ export class PinChooser {
    * saves work. Returns `current` itself when nothing changes.
    */
   choose(t: number, values: readonly number[], current: Pins): Pins {
-    const rounded = values.map(this.#round);
-    const byKey = new Map(this.host.map((h, k) => [h.key, k]));
-    const kept = new Map([...current].filter(([key, value]) => rounded[byKey.get(key) as number] === value));
-    const candidates = this.host.flatMap((h, k) => {
-      const value = rounded[k] as number;
-      if (kept.has(h.key) || (value !== 0 && value !== 1)) return [];
-      const name = `${h.key}=${value}`;
-      if ((this.#rejected.get(name) ?? 0) > t) return [];
-      const change = changesAt(h, value, t, this.#round, this.horizon);
-      if (change !== undefined) {
-        this.#rejected.set(name, change);
-        return [];
+    const round = this.#round;
+    let kept: Map<string, number> | undefined;
+    const candidates: [string, number][] = [];
+    this.host.forEach((h, k) => {
+      const value = round(values[k] as number);
+      const pinned = current.get(h.key);
+      if (pinned !== undefined) {
+        if (pinned !== value) {
+          kept ??= new Map(current);
+          kept.delete(h.key);
+        }
+        return;
       }
-      return [[h.key, value] as const];
+      if (value !== 0 && value !== 1) return;
+      const name = `${h.key}=${value}`;
+      if ((this.#rejected.get(name) ?? 0) > t) return;
+      const change = changesAt(h, value, t, round, this.horizon);
+      if (change === undefined) candidates.push([h.key, value]);
+      else this.#rejected.set(name, change);
     });
-    if (candidates.length === 0 && kept.size === current.size) return current;
-    const chosen = new Map([...kept, ...candidates]);
+    if (candidates.length === 0 && kept === undefined) return current;
+    const chosen = new Map([...(kept ?? current), ...candidates]);
     if (candidates.length > 0) {
       const work = this.workOf(chosen);
       for (const [key, value] of candidates) {

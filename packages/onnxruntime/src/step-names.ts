@@ -34,4 +34,9 @@ export const STEP_NAMES = Object.freeze({
   check: "check",
   /** Output of a sharded step's first run: finite when every gradient is. */
   gradientCheck: "check/gradients",
+  /**
+   * The names of the nodes the step adds to a graph (a model's own nodes keep theirs), as
+   * onnxruntime's profiler reports them: `step/` and the name of the value a node makes.
+   */
+  node: (value: string) => `step/${value}`,
 });

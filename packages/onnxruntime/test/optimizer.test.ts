@@ -159,7 +159,7 @@ describe("calls are queued and read what they were given", () => {
 
   test("A2S keeps each copied gradient as its previous one, whatever order the small tensors come in", async () => {
     // b and c share a unit; in this order their gradient copies lie apart (W between them).
-    const shapes = { b: 3, W: 20_000, c: 2 };
+    const shapes = { b: 3, W: 300_000, c: 2 };
     const make = () =>
       Object.fromEntries(
         Object.entries(shapes).map(([name, n]) => [

@@ -19,7 +19,7 @@ import { recordStep, unitLayout } from "../src/step-recording.js";
 const { onnx } = onnxProto;
 
 const TENSORS: TensorInfo[] = [
-  { name: "W", shape: [20_000], size: 20_000, group: 0 },
+  { name: "W", shape: [300_000], size: 300_000, group: 0 },
   { name: "b", shape: [10], size: 10, group: 0 },
 ];
 
