@@ -15,6 +15,7 @@ import { measureBandwidth } from "./bandwidth.js";
 import { parseCli, USAGE, UsageError } from "./cli.js";
 import { startLimit } from "./limit.js";
 import { matmulRows } from "./matmul.js";
+import { profiledSteps, profileOnnxTraining } from "./onnx-profile.js";
 import { measurePlacements } from "./placement.js";
 import { makePlan } from "./plan.js";
 import { renderReport } from "./report.js";
@@ -119,6 +120,15 @@ async function main(argv: readonly string[]): Promise<void> {
   for (const adapter of trainers)
     trained.push(...(await trainingRows(adapter, mnist, plan.trainingSteps, log)));
   results.training.unshift(...trained);
+
+  log("onnxruntime: profile of the fused training step");
+  try {
+    results.onnxProfile = await profileOnnxTraining(mnist, profiledSteps(plan.quick));
+  } catch (error) {
+    results.onnxProfile = null;
+    results.onnxProfileNote = firstLine(error);
+    log(`  not measured: ${results.onnxProfileNote}`);
+  }
 
   if (!cli.noSeed) {
     log("NumPy seed");

@@ -126,6 +126,32 @@ export type SeedResult =
   | { available: true; blasThreads: string; output: SeedOutput }
   | { available: false; reason: string };
 
+/** One operator type's kernels in one part of onnxruntime's fused training step, per step. */
+export interface OnnxOpTime {
+  op: string;
+  /** The training graph's own nodes, or those the optimizer's step added. */
+  part: "forward and backward" | "optimizer step";
+  nodes: number;
+  ms: number;
+  /** For a matrix product: `[m, k, n]` and the rate its kernels reached (2mkn per node over their time). */
+  shape?: [number, number, number];
+  gflops?: number;
+}
+
+/** onnxruntime's profile of the fused A2S training step (see onnx-profile.ts); medians per step. */
+export interface OnnxProfile {
+  /** Runs profiled (each session's first left out). */
+  steps: number;
+  /** Wall milliseconds of a step with the profiler on (it adds time to every node). */
+  stepMs: number;
+  /** Milliseconds of a step inside onnxruntime's run, and the sum of its kernels' medians. */
+  runMs: number;
+  kernelMs: number;
+  ops: OnnxOpTime[];
+  /** The kernel of onnxruntime's Gemm of the first layer's product in a model of its own, in this run. */
+  gemmAlone: { shape: [number, number, number]; ms: number; gflops: number };
+}
+
 export interface BenchResults {
   startedAt: string;
   quick: boolean;
@@ -150,5 +176,8 @@ export interface BenchResults {
   matmul: MatmulResult[];
   matmulNote?: string;
   training: TrainingRow[];
+  /** Null when onnxruntime could not be profiled; `onnxProfileNote` says why. */
+  onnxProfile?: OnnxProfile | null;
+  onnxProfileNote?: string;
   seed: SeedResult;
 }

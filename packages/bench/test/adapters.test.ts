@@ -9,8 +9,12 @@ import { loadTfjs } from "../src/adapters/tfjs.js";
 import type { AdapterSet } from "../src/adapters/types.js";
 
 const SHAPES = { w: [30, 20], b: [20] };
-// tfjs's variants run A2S with the in-graph non-finite guard instead of the eager check.
-const VARIANTS = { tfjs: ["tfjs cpu (nonFinite: skip)", "tfjs wasm (nonFinite: skip)"], onnxruntime: [] };
+// tfjs's variants run A2S with the in-graph non-finite guard instead of the eager check;
+// onnxruntime's runs A2S in its blend, where no host value is pinned to 0 or 1.
+const VARIANTS = {
+  tfjs: ["tfjs cpu (nonFinite: skip)", "tfjs wasm (nonFinite: skip)"],
+  onnxruntime: ["onnxruntime (blend phase)"],
+};
 const PARAMS = 620;
 
 const mnist = await loadMnist();

@@ -256,9 +256,28 @@ describe("goalLines", () => {
     );
   });
 
+  it("judges onnxruntime's A2S step at 1e7 against 2x the C loop's", () => {
+    expect(lines[3]).toBe(
+      "- onnxruntime's A2S step at 10,000,000 parameters <= 2x the C loop's: not measured (no onnxruntime row).",
+    );
+    const measured = results();
+    measured.steps.push({
+      adapter: "onnxruntime",
+      size: 10_000_000,
+      tensors: 1,
+      a2sMs: 40,
+      adamMs: 30,
+      samples: 5,
+    });
+    // 40 ms over the C loop's 16 ms.
+    expect(goalLines(measured, seed)[3]).toBe(
+      "- onnxruntime's A2S step at 10,000,000 parameters <= 2x the C loop's: 2.50x (40.00 vs 16.00 ms), NOT met.",
+    );
+  });
+
   it("judges onnxruntime's epoch against the seed's A2S epoch", () => {
     // 6.566 s over 1 s; in CPU seconds 5.628 s over 0.8 s.
-    expect(lines[3]).toContain(
+    expect(lines[4]).toContain(
       "6.57x (1.00 vs 6.57 s; in CPU seconds 7.03x), met; test accuracy 91.00% vs 90.00%",
     );
   });

@@ -20,6 +20,7 @@ import { type ElementType, elementTypeOf, GraphBuilder, type Sym } from "./graph
 import type { GraphStepper, ProgramCache } from "./graph-stepper.js";
 import { type HostValue, ownedValue } from "./host-values.js";
 import { type Optimizer, stepperOf } from "./optimizer.js";
+import { NO_PINS, type Pins } from "./pins.js";
 import type { OnnxRuntime } from "./runtime.js";
 import { createSession } from "./session.js";
 import { STEP_NAMES } from "./step-names.js";
@@ -403,7 +404,7 @@ export class FusedStep {
    * `allReduce` (with one, the run is split at each global sum).
    */
   model(): Uint8Array {
-    const { recording } = this.#recordFor(this.#stepper.engine.prepare(this.#inputs()));
+    const { recording } = this.#recordFor(this.#stepper.engine.prepare(this.#inputs()), NO_PINS);
     return recording.graph.toBytes(
       "model with an optimizer step",
       lastStageOutputs(recording, this.#layout.outputs),
@@ -418,9 +419,9 @@ export class FusedStep {
   }
 
   #record(prepared: PreparedStep<HostValue>, runtime: OnnxRuntime): StepProgram {
-    const { recording, feeds } = this.#recordFor(prepared);
+    const { feeds } = this.#recordFor(prepared, NO_PINS);
     return new StepProgram(
-      recording,
+      (pins) => this.#recordFor(prepared, pins).recording,
       prepared.tensors,
       runtime,
       this.#sessionOptions,
@@ -434,8 +435,12 @@ export class FusedStep {
    * a unit of several takes their values, one after the other, as an input of its own,
    * fed from the same memory as the model's inputs.
    */
-  #recordFor(prepared: PreparedStep<HostValue>): { recording: StepRecording; feeds: UnitFeeds[] } {
+  #recordFor(
+    prepared: PreparedStep<HostValue>,
+    pins: Pins,
+  ): { recording: StepRecording; feeds: UnitFeeds[] } {
     const graph = GraphBuilder.extend(this.#model);
+    graph.nodePrefix = STEP_NAMES.node("");
     const dtype = prepared.dtypes[0] as FloatDType;
     const shapes = prepared.tensors.map((info) => info.shape);
     const layout = unitLayout(this.#stepper.engine.algorithm, prepared.tensors, shapes);
@@ -467,6 +472,7 @@ export class FusedStep {
       }),
       grads: layout.units.map((unit) => recordJoin(graph, unit, grads, shapes)),
       sharded: this.#stepper.engine.allReduce !== undefined,
+      pins,
     });
     return { recording, feeds };
   }

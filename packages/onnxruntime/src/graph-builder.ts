@@ -105,6 +105,8 @@ export class GraphBuilder {
   /** Values renamed when they became outputs: the name a Sym was made with, to its name now. */
   private readonly aliases = new Map<string, string>();
   private counter = 0;
+  /** Put before the name of every node made from now on (an optimizer step's `step/`). */
+  nodePrefix = "";
 
   constructor(
     private readonly graphName: string,
@@ -134,7 +136,11 @@ export class GraphBuilder {
       builder.taken.add(value.name ?? "");
     }
     for (const output of graph.output) builder.outputNames.add(output.name ?? "");
-    for (const node of graph.node) for (const name of node.output ?? []) builder.taken.add(name);
+    for (const node of graph.node) {
+      // Node names too: a node made here is named as its value, which must not repeat one.
+      if (node.name) builder.taken.add(node.name);
+      for (const name of node.output ?? []) builder.taken.add(name);
+    }
     return builder;
   }
 
@@ -297,6 +303,8 @@ export class GraphBuilder {
       name = outName;
     }
     this.nodes.push({
+      // Named as the value it makes: onnxruntime's profiles then name each node's time.
+      name: this.nodePrefix + name,
       opType,
       domain: "",
       input: inputs.map((s) => this.current(s.name)),
@@ -310,7 +318,8 @@ export class GraphBuilder {
     return { name, dtype };
   }
 
-  private current(name: string): string {
+  /** The name a value made as `name` has now (an output may have renamed it). */
+  current(name: string): string {
     return this.aliases.get(name) ?? name;
   }
 
@@ -401,6 +410,11 @@ export class GraphBuilder {
   /** The names of the graph inputs that `outputs` depend on. */
   inputsFor(outputs: readonly string[]): string[] {
     return (this.pruned(outputs).input ?? []).map((input) => input.name as string);
+  }
+
+  /** The names of the values that nodes compute for `outputs` (the nodes a run executes). */
+  computedFor(outputs: readonly string[]): string[] {
+    return (this.pruned(outputs).node ?? []).flatMap((node) => node.output ?? []);
   }
 
   private pruned(outputs: readonly string[]): onnxProto.onnx.IGraphProto {

@@ -33,6 +33,7 @@ import { CopyPool } from "./copy-pool.js";
 import { GraphBuilder } from "./graph-builder.js";
 import { GraphStepper, type ProgramCache, type StepperSettings } from "./graph-stepper.js";
 import { type HostValue, ownedValue } from "./host-values.js";
+import type { Pins } from "./pins.js";
 import type { OnnxRuntime } from "./runtime.js";
 import { STEP_NAMES } from "./step-names.js";
 import { StepProgram } from "./step-program.js";
@@ -88,21 +89,26 @@ function standaloneProgram(
     prepared.tensors,
     prepared.tensors.map((info) => [info.size]),
   );
-  const graph = new GraphBuilder(`${engine.algorithm.name}_step`);
-  const input = (name: string, u: number) => graph.input(name, dtype, layout.shapes[u] as number[]);
   const feeds = layout.names.map((name) => ({ param: STEP_NAMES.param(name), grad: STEP_NAMES.grad(name) }));
-  const recording = recordStep({
-    graph,
-    algorithm: engine.algorithm,
-    tensors: prepared.tensors,
-    dtype,
-    layout,
-    t: prepared.t,
-    params: feeds.map((feed, u) => input(feed.param, u)),
-    grads: feeds.map((feed, u) => input(feed.grad, u)),
-    sharded: engine.allReduce !== undefined,
-  });
-  return new StepProgram(recording, prepared.tensors, runtime, stepper.sessionOptions, feeds);
+  const record = (pins: Pins) => {
+    const graph = new GraphBuilder(`${engine.algorithm.name}_step`);
+    graph.nodePrefix = STEP_NAMES.node("");
+    const input = (name: string, u: number) => graph.input(name, dtype, layout.shapes[u] as number[]);
+    return recordStep({
+      graph,
+      algorithm: engine.algorithm,
+      tensors: prepared.tensors,
+      dtype,
+      layout,
+      t: prepared.t,
+      params: feeds.map((feed, u) => input(feed.param, u)),
+      grads: feeds.map((feed, u) => input(feed.grad, u)),
+      sharded: engine.allReduce !== undefined,
+      pins,
+      fedGradients: true,
+    });
+  };
+  return new StepProgram(record, prepared.tensors, runtime, stepper.sessionOptions, feeds);
 }
 
 /**
@@ -175,6 +181,9 @@ export class Optimizer {
     } catch (error) {
       return Promise.reject(error);
     }
+    // The step may keep a copy as state (A2S's previous gradient) and hand back the array
+    // it replaces: the pool takes back whatever the gradients' values hold when it is done.
+    let gradValues: HostValue[] = [];
     const step = this.#stepper.enqueue(async () => {
       const held = this.#stepper.engine.tensors;
       const inputs = pairs.map(({ name, param }, i) => {
@@ -187,6 +196,7 @@ export class Optimizer {
           grad: ownedValue(copies[i] as FloatArray, shape),
         };
       });
+      gradValues = inputs.map((input) => input.grad);
       await this.#stepper.step(
         inputs,
         (prepared, runtime) =>
@@ -194,7 +204,9 @@ export class Optimizer {
         () => ({}),
       );
     });
-    return step.finally(() => this.#copies.give(copies));
+    return step.finally(() =>
+      this.#copies.give(gradValues.length > 0 ? gradValues.map((g) => g.array) : copies),
+    );
   }
 
   #shapeOf(name: string, param: FloatArray, held: readonly TensorInfo[] | undefined): readonly number[] {

@@ -26,11 +26,17 @@ export const STEP_NAMES = Object.freeze({
   /** Output of a sharded step: this shard's partial `j` of global sum `k`. */
   partial: (k: number, j: number) => `partial/${k}/${j}`,
   /**
-   * Output: finite when every gradient, new parameter and new state value is (a sum of
-   * them all; huge finite values may overflow it too). In a sharded step, the gradients
-   * are checked by `check/gradients`, in the run before the first global sum.
+   * Output: finite when every gradient, new parameter and new state value is (a sum of the
+   * sums of those values whose NaN or ±Infinity no other of them would carry; huge finite
+   * values may overflow it too). In a sharded step, the gradients are checked by
+   * `check/gradients`, in the run before the first global sum.
    */
   check: "check",
   /** Output of a sharded step's first run: finite when every gradient is. */
   gradientCheck: "check/gradients",
+  /**
+   * The names of the nodes the step adds to a graph (a model's own nodes keep theirs), as
+   * onnxruntime's profiler reports them: `step/` and the name of the value a node makes.
+   */
+  node: (value: string) => `step/${value}`,
 });

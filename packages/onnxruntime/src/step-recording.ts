@@ -39,6 +39,9 @@ const ELEMENTWISE = new Set<AlgorithmDefinition>([
 
 /** A graph input fed each step with a value computed on the host from `t`. */
 export interface HostInput {
+  /** The name the step gives the value (`2.w#0`). */
+  readonly key: string;
+  /** The graph input (`step/2.w#0`), absent from the graph when the value is pinned. */
   readonly input: string;
   readonly value: (t: number) => number;
 }
@@ -57,6 +60,12 @@ export interface Reduction {
   readonly partials: readonly string[];
   readonly totals: readonly string[];
 }
+
+/**
+ * A new slot value that is a value the run was fed, so it is not fetched: the slot's own
+ * value unchanged (`kept`), or the unit's gradient (`gradient`: A2S keeps it as `prev`).
+ */
+export type Source = "kept" | "gradient";
 
 /** How the tensors are grouped into units for a graph. */
 export interface UnitLayout {
@@ -93,13 +102,18 @@ export interface StepRecording {
   readonly dtype: FloatDType;
   readonly layout: UnitLayout;
   readonly host: readonly HostInput[];
+  /** Host values recorded as constants, by {@link HostInput.key}. */
+  readonly pins: ReadonlyMap<string, number>;
   /** Per unit, per slot (in the algorithm's slot order). */
   readonly slotInputs: readonly (readonly string[])[];
   /** In the algorithm's scalar order. */
   readonly scalarInputs: readonly string[];
   readonly paramOutputs: readonly string[];
-  readonly slotOutputs: readonly (readonly string[])[];
-  readonly scalarOutputs: readonly string[];
+  /** Per unit, per slot: the output, or undefined where {@link slotSources} names what was fed. */
+  readonly slotOutputs: readonly (readonly (string | undefined)[])[];
+  readonly slotSources: readonly (readonly (Source | undefined)[])[];
+  /** The output, or undefined for a scalar that keeps its value. */
+  readonly scalarOutputs: readonly (string | undefined)[];
   readonly published: readonly PublishedValue[];
   /** Rank-0 output of the last run: finite when every result (and, unstaged, every gradient) is. */
   readonly check: string;
@@ -108,6 +122,8 @@ export interface StepRecording {
   /** Each unit's gradient as an output, fetched only to name a non-finite one. */
   readonly gradientOutputs: readonly string[];
   readonly reductions: readonly Reduction[];
+  /** Elements the optimizer's nodes compute in the last run (what pinning host values saves). */
+  readonly work: number;
 }
 
 export interface RecordInput {
@@ -123,6 +139,13 @@ export interface RecordInput {
   readonly grads: readonly Sym[];
   /** Whether the global sums go through an `allReduce` (then the graph is staged). */
   readonly sharded: boolean;
+  /** Host values to record as constants, by {@link HostInput.key} (see pins.ts). */
+  readonly pins?: ReadonlyMap<string, number>;
+  /**
+   * Whether the gradients are graph inputs the caller feeds from arrays it owns, so that a
+   * slot that keeps the gradient can take the fed array instead of an output.
+   */
+  readonly fedGradients?: boolean;
 }
 
 /** Records one step of `algorithm` into `input.graph`. */
@@ -142,19 +165,26 @@ export function recordStep(input: RecordInput): StepRecording {
     };
   });
 
+  const pins = input.pins ?? new Map<string, number>();
+  const ops = new SymbolicOps(graph, STEP_NAMES.host, pins);
   const slotNames = algorithm.slots.map(([slot]) => slot);
   const slotInputs = units.map((_, u) =>
     slotNames.map((slot) =>
-      graph.input(STEP_NAMES.slot(layout.names[u] as string, slot), dtype, unitShapes[u] as number[]),
+      ops.declare(
+        graph.input(STEP_NAMES.slot(layout.names[u] as string, slot), dtype, unitShapes[u] as number[]),
+        unitShapes[u] as number[],
+      ),
     ),
   );
-  const scalarInputs = algorithm.scalars.map(([name]) => graph.input(STEP_NAMES.scalar(name), dtype, []));
-  const unitGrads = input.grads;
+  const scalarInputs = algorithm.scalars.map(([name]) =>
+    ops.declare(graph.input(STEP_NAMES.scalar(name), dtype, []), []),
+  );
+  const unitGrads = input.grads.map((grad, u) => ops.declare(grad, unitShapes[u] as number[]));
+  const params = input.params.map((param, u) => ops.declare(param, unitShapes[u] as number[]));
   const gradientOutputs = unitGrads.map((grad, u) =>
     graph.copyOutput(grad, unitShapes[u] as number[], `diagnosis/${layout.names[u]}`),
   );
 
-  const ops = new SymbolicOps(graph, STEP_NAMES.host);
   const host: HostInput[] = [];
   const reductions: Reduction[] = [];
   const result = runStep({
@@ -162,7 +192,7 @@ export function recordStep(input: RecordInput): StepRecording {
     algorithm,
     tensors: unitInfos,
     t: input.t,
-    params: input.params,
+    params,
     grads: unitGrads,
     state: {
       slots: slotInputs.map((own) => Object.fromEntries(slotNames.map((slot, s) => [slot, own[s] as Sym]))),
@@ -177,23 +207,38 @@ export function recordStep(input: RecordInput): StepRecording {
         partials: local.map((sym, j) => graph.output(sym, [], STEP_NAMES.partial(index, j))),
         totals: local.map((_, j) => STEP_NAMES.total(index, j)),
       });
-      return local.map((_, j) => graph.input(STEP_NAMES.total(index, j), dtype, []));
+      return local.map((_, j) => ops.declare(graph.input(STEP_NAMES.total(index, j), dtype, []), []));
     },
-    onHostValue(name, value) {
-      host.push({ input: STEP_NAMES.host(name), value });
+    onHostValue(key, value) {
+      host.push({ key, input: STEP_NAMES.host(key), value });
     },
   });
+
+  // A new state value that is a value the run was fed is taken from what was fed: the
+  // slot's own, or the gradient when the caller feeds it (once per unit: it is moved).
+  const slotSources = units.map((_, u) => {
+    const grad = unitGrads[u] as Sym;
+    let gradientTaken = input.fedGradients !== true || !graph.isInput(grad.name);
+    return slotNames.map((slot, s): Source | undefined => {
+      const value = (result.slots[u]?.[slot] as Sym).name;
+      if (value === slotInputs[u]?.[s]?.name) return "kept";
+      if (value !== grad.name || gradientTaken) return undefined;
+      gradientTaken = true;
+      return "gradient";
+    });
+  });
+  const scalarKept = algorithm.scalars.map(
+    ([name], k) => (result.scalars[name] as Sym).name === (scalarInputs[k] as Sym).name,
+  );
 
   // Checks and published values read values that become outputs below; outputs rename
   // the nodes that compute them, so every reader is recorded first. With no global sum
   // there is one run, which checks everything at once.
   const staged = reductions.length > 0;
-  const checked = new Set<string>();
   const sumOfSums = (values: readonly Sym[]) => {
-    const parts = values
-      // Each distinct value once (A2S keeps the gradient itself as its previous gradient).
-      .filter((value) => !checked.has(value.name) && checked.add(value.name))
-      .map((value) => graph.node("ReduceSum", [value], dtype, { keepdims: 0 }));
+    const parts = uncovered(ops, values).map((value) =>
+      graph.node("ReduceSum", [value], dtype, { keepdims: 0 }),
+    );
     return parts.length === 0 ? ops.scalar(0, unitGrads[0] as Sym) : parts.reduce((a, b) => ops.add(a, b));
   };
   const gradientCheck = staged ? graph.output(sumOfSums(unitGrads), [], STEP_NAMES.gradientCheck) : undefined;
@@ -201,17 +246,23 @@ export function recordStep(input: RecordInput): StepRecording {
     sumOfSums([
       ...(staged ? [] : unitGrads),
       ...result.params,
-      ...result.slots.flatMap((own) => slotNames.map((slot) => own[slot] as Sym)),
-      ...algorithm.scalars.map(([name]) => result.scalars[name] as Sym),
+      ...result.slots.flatMap((own, u) =>
+        slotNames.flatMap((slot, s) => (slotSources[u]?.[s] === undefined ? [own[slot] as Sym] : [])),
+      ),
+      ...algorithm.scalars.flatMap(([name], k) => (scalarKept[k] ? [] : [result.scalars[name] as Sym])),
     ]),
     [],
     STEP_NAMES.check,
   );
 
-  const hostBySym = new Map([...ops.stepInputs.values()].map((sym, k) => [sym.name, k]));
+  const hostIndex = new Map(host.map((h, k) => [h.key, k]));
+  const hostOf = new Map<Sym, string>([
+    ...[...ops.stepInputs].map(([key, sym]): [Sym, string] => [sym, key]),
+    ...[...ops.pinnedInputs].map(([key, sym]): [Sym, string] => [sym, key]),
+  ]);
   const published: PublishedValue[] = [...result.published].map(([name, sym]) => {
-    const hostIndex = hostBySym.get(sym.name);
-    if (hostIndex !== undefined) return { name, host: hostIndex };
+    const key = hostOf.get(sym);
+    if (key !== undefined) return { name, host: hostIndex.get(key) as number };
     const constant = ops.constantOf(sym);
     if (constant !== undefined) return { name, constant };
     return { name, output: graph.output(sym, [], STEP_NAMES.published(name)) };
@@ -219,37 +270,88 @@ export function recordStep(input: RecordInput): StepRecording {
 
   const paramOutputs = units.map((_, u) =>
     graph.output(
-      result.params[u] as Sym,
+      ops.materialize(result.params[u] as Sym),
       unitShapes[u] as number[],
       STEP_NAMES.newParam(layout.names[u] as string),
     ),
   );
   const slotOutputs = units.map((_, u) =>
-    slotNames.map((slot) =>
-      graph.output(
-        result.slots[u]?.[slot] as Sym,
-        unitShapes[u] as number[],
-        STEP_NAMES.newSlot(layout.names[u] as string, slot),
-      ),
+    slotNames.map((slot, s) =>
+      slotSources[u]?.[s] === undefined
+        ? graph.output(
+            ops.materialize(result.slots[u]?.[slot] as Sym),
+            unitShapes[u] as number[],
+            STEP_NAMES.newSlot(layout.names[u] as string, slot),
+          )
+        : undefined,
     ),
   );
-  const scalarOutputs = algorithm.scalars.map(([name]) =>
-    graph.output(result.scalars[name] as Sym, [], STEP_NAMES.newScalar(name)),
+  const scalarOutputs = algorithm.scalars.map(([name], k) =>
+    scalarKept[k] ? undefined : graph.output(result.scalars[name] as Sym, [], STEP_NAMES.newScalar(name)),
   );
+  const reads = [
+    ...paramOutputs,
+    ...slotOutputs.flat(),
+    ...scalarOutputs,
+    ...published.flatMap((p) => (p.output === undefined ? [] : [p.output])),
+    check,
+  ].filter((name): name is string => name !== undefined);
+  // Rank-0 arithmetic costs a node's fixed overhead whatever it does; work is elementwise.
+  const elements = new Map<string, number>();
+  for (const [name, count] of ops.nodeElements()) if (count > 1) elements.set(graph.current(name), count);
+  const work = graph.computedFor(reads).reduce((sum, name) => sum + (elements.get(name) ?? 0), 0);
   return {
     graph,
     dtype,
     layout,
     host,
+    pins,
     slotInputs: slotInputs.map((own) => own.map((sym) => sym.name)),
     scalarInputs: scalarInputs.map((sym) => sym.name),
     paramOutputs,
     slotOutputs,
+    slotSources,
     scalarOutputs,
     published,
     check,
     gradientCheck,
     gradientOutputs,
     reductions,
+    work,
   };
+}
+
+/**
+ * The values among `values` whose NaN or ±Infinity elements would not show in another of
+ * them (none of the nodes that carry them, see {@link SymbolicOps.carriers}, leads to
+ * another), constants left out: summing these finds a non-finite element in any of
+ * `values`, with one reduction per value that nothing else covers.
+ */
+function uncovered(ops: SymbolicOps, values: readonly Sym[]): Sym[] {
+  const distinct = new Map<string, Sym>();
+  for (const value of values) {
+    if (ops.constantOf(value) === undefined && !distinct.has(value.name)) distinct.set(value.name, value);
+  }
+  const consumers = new Map<string, string[]>();
+  for (const [result, carriers] of ops.carriers) {
+    for (const carrier of carriers) {
+      const list = consumers.get(carrier.name) ?? [];
+      list.push(result);
+      consumers.set(carrier.name, list);
+    }
+  }
+  const reachesAnother = (from: string) => {
+    const seen = new Set([from]);
+    const pending = [from];
+    while (pending.length > 0) {
+      for (const next of consumers.get(pending.pop() as string) ?? []) {
+        if (seen.has(next)) continue;
+        if (distinct.has(next)) return true;
+        seen.add(next);
+        pending.push(next);
+      }
+    }
+    return false;
+  };
+  return [...distinct.values()].filter((value) => !reachesAnother(value.name));
 }

@@ -1,15 +1,21 @@
 /**
  * Units: how an optimizer graph groups tensors. A large tensor is a unit of its own; the
- * small ones of each parameter group are concatenated into one, so the optimizer's two
- * dozen elementwise nodes run once over them together instead of once per tensor, which
- * saves onnxruntime's fixed cost per node. The arithmetic per element is unchanged; only
- * the global sums add their terms in another grouping. Only algorithms that treat every
- * element alike may be run over units (see step-recording.ts).
+ * others of each parameter group are concatenated into one, so the optimizer's two dozen
+ * elementwise nodes run once over them together instead of once per tensor, which saves
+ * onnxruntime's fixed cost per node and per output. The arithmetic per element is
+ * unchanged; only the global sums add their terms in another grouping. Only algorithms
+ * that treat every element alike may be run over units (see step-recording.ts).
  */
 import type { GraphBuilder, Sym } from "./graph-builder.js";
 
-/** Tensors with at least this many elements form a unit of their own. */
-export const OWN_UNIT_ELEMENTS = 16_384;
+/**
+ * Tensors with at least this many elements form a unit of their own. A tensor in a
+ * shared unit is copied once per step (the caller's parameters gathered, or a model's
+ * gradient concatenated), which costs more than the fixed costs it saves only for tensors
+ * of some hundred thousand elements and up (the seed's MLP, all of whose tensors share a
+ * unit, is measured in the package's bench rows).
+ */
+export const OWN_UNIT_ELEMENTS = 262_144;
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 

@@ -157,6 +157,33 @@ describe("calls are queued and read what they were given", () => {
     expect(await optimizer.saveCheckpoint()).toEqual(await after.saveCheckpoint());
   });
 
+  test("A2S keeps each copied gradient as its previous one, whatever order the small tensors come in", async () => {
+    // b and c share a unit; in this order their gradient copies lie apart (W between them).
+    const shapes = { b: 3, W: 300_000, c: 2 };
+    const make = () =>
+      Object.fromEntries(
+        Object.entries(shapes).map(([name, n]) => [
+          name,
+          Float32Array.from({ length: n }, (_, i) => Math.sin(i + n)),
+        ]),
+      );
+    const apart = make();
+    const together = { b: apart.b?.slice(), c: apart.c?.slice(), W: apart.W?.slice() } as TensorRecord;
+    const first = new A2S(BLEND);
+    const second = new A2S(BLEND);
+    for (let step = 1; step <= 6; step++) {
+      const g = (p: TensorRecord) => gradients(p, step);
+      await first.update(apart, g(apart));
+      await second.update(together, g(together));
+    }
+    for (const name of Object.keys(shapes)) expect(apart[name]).toEqual(together[name]);
+    expect(
+      decodeCheckpoint(await first.saveCheckpoint()).tensors.find((t) => t.name === "c")?.slots.prev,
+    ).toEqual(
+      decodeCheckpoint(await second.saveCheckpoint()).tensors.find((t) => t.name === "c")?.slots.prev,
+    );
+  });
+
   test("saveCheckpoint waits for the updates called before it", async () => {
     const optimizer = new A2S(BLEND);
     const params = start();
@@ -195,6 +222,19 @@ describe("refusals change nothing", () => {
     const reloaded = new A2S();
     await reloaded.loadCheckpoint(await optimizer.saveCheckpoint());
     expect(reloaded.t).toBe(1);
+  });
+
+  test("a state value no parameter shows (SGD at learning rate 0: the buffer drops out of the step) is still refused when it overflows", async () => {
+    const optimizer = new SGDMomentum({ learningRate: 0 });
+    const params = { w: Float32Array.of(1, 2) };
+    await optimizer.update(params, { w: Float32Array.of(3e38, 1) });
+    const before = await optimizer.saveCheckpoint();
+    // 0.9 * 3e38 + 3e38 is past float32's largest value; the parameters themselves stay finite.
+    const error = await optimizer.update(params, { w: Float32Array.of(3e38, 1) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonFiniteResultError);
+    expect(error).toMatchObject({ tensor: "w", slot: "buf", index: 0 });
+    expect(await optimizer.saveCheckpoint()).toEqual(before);
+    expect(Array.from(params.w)).toEqual([1, 2]);
   });
 
   test("a refused update leaves a loaded float64 state byte-identical (not cast to float32 first)", async () => {

@@ -4,15 +4,16 @@ import { GraphBuilder } from "../src/graph-builder.js";
 import { mlpParamShapes, SEED_LAYER_SIZES } from "../src/mlp-graph.js";
 import { groupUnits, recordJoin, unitShape } from "../src/units.js";
 
-test("the MLP's W1 is a unit of its own and the five small tensors share one", () => {
+test("the MLP's six tensors share one unit; tensors from 262,144 elements have their own", () => {
   const shapes = mlpParamShapes(SEED_LAYER_SIZES);
-  expect(groupUnits(shapes)).toEqual([[0], [1, 2, 3, 4, 5]]);
+  expect(groupUnits(shapes)).toEqual([[0, 1, 2, 3, 4, 5]]);
+  expect(unitShape([0, 1, 2, 3, 4, 5], shapes)).toEqual([109_386]);
   expect(unitShape([0], shapes)).toEqual([784, 128]);
-  expect(unitShape([1, 2, 3, 4, 5], shapes)).toEqual([128 + 8192 + 64 + 640 + 10]);
   expect(groupUnits([[3], [2, 2]])).toEqual([[0, 1]]);
-  expect(groupUnits([[20_000], [30_000]])).toEqual([[0], [1]]);
+  expect(groupUnits([[262_144], [512, 1024]])).toEqual([[0], [1]]);
+  expect(groupUnits([[262_143], [30_000]])).toEqual([[0, 1]]);
   // Small tensors of different parameter groups never share a unit.
-  expect(groupUnits([[3], [20_000], [4], [5]], [0, 0, 1, 0])).toEqual([[1], [0, 3], [2]]);
+  expect(groupUnits([[3], [300_000], [4], [5]], [0, 0, 1, 0])).toEqual([[1], [0, 3], [2]]);
 });
 
 test("joining a unit concatenates its tensors flat, in unit order", async () => {

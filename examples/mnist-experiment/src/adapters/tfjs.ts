@@ -5,10 +5,10 @@
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { A2S, Adam, RMSProp, SGDMomentum } from "@a2s/tfjs";
+import { Optimizer } from "@a2s/tfjs";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import type { ExperimentAdapter, OptimizerKind } from "../adapter.js";
+import type { ExperimentAdapter } from "../adapter.js";
 
 const PIXELS = 784;
 const LAYERS = [
@@ -29,18 +29,13 @@ async function useBackend(backend: TfjsBackend): Promise<void> {
   await tf.ready();
 }
 
-// The optimizer classes by kind: each takes its options object, so a lookup builds any of them.
-const OPTIMIZER_CLASSES = { A2S, Adam, RMSProp, SGDMomentum };
-const makeOptimizer = (kind: OptimizerKind, options: Record<string, number>) =>
-  new OPTIMIZER_CLASSES[kind](options);
-
 const softmaxCrossEntropy = (labels: tf.Tensor, logits: tf.Tensor) =>
   tf.losses.softmaxCrossEntropy(labels, logits);
 
 /** The experiment's tfjs adapter on one backend. */
 export const tfjsAdapter = (backend: TfjsBackend): ExperimentAdapter => ({
   name: backend === "wasm" ? "tfjs" : `tfjs-${backend}`,
-  async createRun({ kind, options, initialParams }) {
+  async createRun({ algorithm, initialParams }) {
     await useBackend(backend);
     const model = tf.sequential();
     for (const [i, { units, activation }] of LAYERS.entries()) {
@@ -53,7 +48,7 @@ export const tfjsAdapter = (backend: TfjsBackend): ExperimentAdapter => ({
     });
     model.setWeights(weights);
     tf.dispose(weights);
-    const optimizer = makeOptimizer(kind, options);
+    const optimizer = new Optimizer(algorithm);
     model.compile({ optimizer, loss: softmaxCrossEntropy });
 
     return {
@@ -86,7 +81,7 @@ export const tfjsAdapter = (backend: TfjsBackend): ExperimentAdapter => ({
         }
         return correct / y.length;
       },
-      ...(optimizer instanceof A2S ? { diagnostics: () => optimizer.readDiagnostics() } : {}),
+      diagnostics: () => optimizer.readDiagnostics(),
       dispose() {
         model.dispose();
         optimizer.dispose();
