@@ -13,6 +13,7 @@ import { TYPED_BOUND_ROW, TYPED_FUSED_ROW, TYPED_SIMD_ROW } from "./adapters/typ
 import type { StepAdapter, TrainAdapter } from "./adapters/types.js";
 import { measureBandwidth } from "./bandwidth.js";
 import { parseCli, USAGE, UsageError } from "./cli.js";
+import { featureRows } from "./features.js";
 import { startLimit } from "./limit.js";
 import { matmulRows } from "./matmul.js";
 import { profiledSteps, profileOnnxTraining } from "./onnx-profile.js";
@@ -46,6 +47,7 @@ async function main(argv: readonly string[]): Promise<void> {
     seconds: 0,
     limit: { available: false, reason: "not run" },
     steps: [],
+    features: [],
     memory: [],
     bandwidth: null,
     placements: [],
@@ -107,6 +109,9 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   results.steps.unshift(...measured);
   results.limit = await limit.finish();
+
+  log("A2S with every feature on, beside plain A2S");
+  for (const adapter of steppers) results.features?.push(...(await featureRows(adapter, plan, log)));
 
   log("matrix multiply");
   try {

@@ -18,6 +18,17 @@ export interface StepRow {
   note?: string;
 }
 
+/** A2S with every feature on beside plain A2S in one adapter at one size (issue 12's cost). */
+export interface FeatureRow {
+  adapter: string;
+  size: number;
+  /** Median milliseconds per step, or null when the row could not run. */
+  plainMs: number | null;
+  featuresMs: number | null;
+  samples: number;
+  note?: string;
+}
+
 /** Optimizer state measured from the state itself, after a few steps. */
 export interface MemoryRow {
   adapter: string;
@@ -167,6 +178,8 @@ export interface BenchResults {
   seconds: number;
   limit: LimitResult;
   steps: StepRow[];
+  /** Absent in results written before the features rows existed. */
+  features?: FeatureRow[];
   memory: MemoryRow[];
   bandwidth: BandwidthResult | null;
   /** The WebAssembly comparison; empty when @a2s/wasm-kernels could not run, `placementNote` says why. */

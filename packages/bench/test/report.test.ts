@@ -63,6 +63,18 @@ function results(): BenchResults {
       { adapter: "wasm simd", size: 10_000_000, tensors: 1, a2sMs: 19, adamMs: 12, samples: 10 },
       ...missing.steps,
     ],
+    features: [
+      { adapter: "typed fused", size: 109_386, plainMs: 1, featuresMs: 1.1, samples: 40 },
+      { adapter: "tfjs cpu", size: 109_386, plainMs: 10, featuresMs: 12, samples: 40 },
+      {
+        adapter: "onnxruntime",
+        size: 109_386,
+        plainMs: null,
+        featuresMs: null,
+        samples: 0,
+        note: "failed: no session",
+      },
+    ],
     memory: [
       {
         adapter: "typed fused",
@@ -218,6 +230,12 @@ describe("renderReport", () => {
     expect(report).toContain("| onnxruntime | A2S | 1.00 | 0.80 | 937 (+1 untimed) | 91.00% | 6.57x |");
   });
 
+  it("gives the features rows' ratio to plain A2S, and why a row has no numbers", () => {
+    const report = renderReport(results());
+    expect(report).toContain("| typed fused | 109,386 | 1.00 | 1.10 | 1.10x |  |");
+    expect(report).toContain("| onnxruntime | 109,386 | - | - | - | failed: no session |");
+  });
+
   it("records the load average", () => {
     expect(report).toContain("at start 1.00, 2.00, 3.00, at end 1.50, 2.00, 3.00");
   });
@@ -272,6 +290,15 @@ describe("goalLines", () => {
     // 40 ms over the C loop's 16 ms.
     expect(goalLines(measured, seed)[3]).toBe(
       "- onnxruntime's A2S step at 10,000,000 parameters <= 2x the C loop's: 2.50x (40.00 vs 16.00 ms), NOT met.",
+    );
+  });
+
+  it("judges A2S with every feature against 1.15x plain A2S, per adapter and size", () => {
+    expect(lines[5]).toBe(
+      "- A2S with every feature < 1.15x plain A2S: typed fused at 109,386 1.10x met; tfjs cpu at 109,386 1.20x NOT met.",
+    );
+    expect(goalLines({ ...results(), features: [] }, seed)[5]).toBe(
+      "- A2S with every feature < 1.15x plain A2S: not measured.",
     );
   });
 

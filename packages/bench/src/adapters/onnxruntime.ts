@@ -21,8 +21,9 @@ export async function loadOnnxruntime(): Promise<AdapterSet> {
   const stepper = (name: string, a2sOptions: Partial<A2SOptions>, variant: boolean): StepAdapter => ({
     name,
     ...(variant ? { variant } : {}),
-    async make(kind, shapes): Promise<Stepper> {
-      const optimizer = makeOptimizer(kind, shapes, a2sOptions);
+    takesOptions: true,
+    async make(kind, shapes, options = {}): Promise<Stepper> {
+      const optimizer = makeOptimizer(kind, shapes, { ...a2sOptions, ...options });
       const { params, grads } = stepInputs(shapes);
       let turn = 0;
       // The first update builds the graph and its session; the bench times steps, not that.

@@ -29,9 +29,14 @@ export async function loadTfjs(): Promise<AdapterSet> {
       set.steppers.push({
         name: variant ? `${name} (nonFinite: skip)` : name,
         variant,
-        make: async (kind, shapes) => {
+        takesOptions: true,
+        make: async (kind, shapes, a2sOptions = {}) => {
           await use();
-          return tfjsStepper(tf, kind === "A2S" ? a2s({}, { nonFinite }) : tf.train.adam(0.001), shapes);
+          return tfjsStepper(
+            tf,
+            kind === "A2S" ? a2s(a2sOptions, { nonFinite }) : tf.train.adam(0.001),
+            shapes,
+          );
         },
       });
     }

@@ -3,6 +3,7 @@
  * caller's arrays copied and with arrays bound to the kernels' memory, the JavaScript
  * fused loop, the generic kernel), and the typed MLP.
  */
+import type { A2SOptions } from "@a2s/core";
 import type { Kind } from "../results.js";
 import { stepInputs } from "../shapes.js";
 import { checkpointStateSize } from "../state-size.js";
@@ -22,9 +23,9 @@ export const TYPED_FUSED_ROW = "typed fused";
  * it; otherwise the caller's arrays, alternating between two gradient sets.
  */
 function make(kernel: Kernel, bound = false) {
-  return async (kind: Kind, shapes: TensorShapes): Promise<Stepper> => {
+  return async (kind: Kind, shapes: TensorShapes, a2sOptions: Partial<A2SOptions> = {}): Promise<Stepper> => {
     const typed = await import("@a2s/typed");
-    const optimizer = kind === "A2S" ? new typed.A2S({}, { kernel }) : new typed.Adam({}, { kernel });
+    const optimizer = kind === "A2S" ? new typed.A2S(a2sOptions, { kernel }) : new typed.Adam({}, { kernel });
     const inputs = stepInputs(shapes);
     let step: () => void;
     if (bound) {
@@ -54,7 +55,7 @@ export async function loadTypedSimd(): Promise<AdapterSet> {
   const trainer: TrainAdapter = { name: TYPED_SIMD_ROW, make: typedTrainer };
   return {
     steppers: [
-      { name: TYPED_SIMD_ROW, make: make("simd"), cheapAtEverySize: true },
+      { name: TYPED_SIMD_ROW, make: make("simd"), cheapAtEverySize: true, takesOptions: true },
       { name: TYPED_BOUND_ROW, make: make("simd", true), cheapAtEverySize: true },
     ],
     trainers: [trainer],
@@ -66,8 +67,8 @@ export async function loadTyped(): Promise<AdapterSet> {
   await import("@a2s/typed");
   return {
     steppers: [
-      { name: TYPED_FUSED_ROW, make: make("fused"), cheapAtEverySize: true },
-      { name: "typed generic", make: make("generic") },
+      { name: TYPED_FUSED_ROW, make: make("fused"), cheapAtEverySize: true, takesOptions: true },
+      { name: "typed generic", make: make("generic"), takesOptions: true },
     ],
     trainers: [],
   };

@@ -1,4 +1,5 @@
 /** What the bench needs from each adapter, whatever its tensors are. */
+import type { A2SOptions } from "@a2s/core";
 import type { Kind } from "../results.js";
 
 /** Tensor name to shape; the bench fills parameters and gradients itself. */
@@ -24,7 +25,10 @@ export interface Stepper {
 /** Makes steppers for one adapter (one row label, e.g. "tfjs wasm"). */
 export interface StepAdapter {
   name: string;
-  make(kind: Kind, shapes: TensorShapes): Promise<Stepper>;
+  /** `a2sOptions`: A2S's options instead of its defaults (ignored for Adam). */
+  make(kind: Kind, shapes: TensorShapes, a2sOptions?: Partial<A2SOptions>): Promise<Stepper>;
+  /** Whether `make` honours `a2sOptions` (the raw WebAssembly kernels have no options): the features rows. */
+  takesOptions?: boolean;
   /**
    * Cheap enough per step to time at every size, `--quick` included: typed's SIMD and
    * fused kernels, whose 1e7 rows are the bandwidth figures, and the WebAssembly kernels;
