@@ -29,6 +29,7 @@ const STACKS = [
   ["tfjs-wasm", "wasm"],
   ["tfjs-cpu", "cpu"],
   ["tfjs-webgl", "webgl"],
+  ["onnxruntime", "onnxruntime-web wasm"],
 ] as const;
 
 const OPTIMIZER_COLOURS = { a2s: "#d62728", adam: "#1f77b4", rmsprop: "#9467bd", sgd: "#2ca02c" };
@@ -150,7 +151,7 @@ describe("the playground's autorun", () => {
     expect(worst).toBeLessThan(1e-14);
   });
 
-  it("on every tfjs backend follows the typed run up to float32 rounding", () => {
+  it("on every tfjs backend and on onnxruntime-web follows the typed run up to float32 rounding", () => {
     const typed = runs.get("typed")?.losses;
     expect(typed).toHaveLength(STEPS);
     for (const [stack] of STACKS.slice(1)) {
