@@ -133,6 +133,27 @@ describe("the playground's autorun", () => {
     expect(mean(summary.losses.slice(-10))).toBeLessThan(0.5 * mean(summary.losses.slice(0, 10)));
   });
 
+  it.each([
+    "adam",
+    "rmsprop",
+    "sgd",
+  ])("trains @a2s/onnxruntime's %s on onnxruntime-web, without A2S's diagnostics", async (optimizer) => {
+    const steps = 80;
+    const page = await openPage(`?autorun&stack=onnxruntime&optimizer=${optimizer}&steps=${steps}`);
+    const summary = (await finished(page)) as RunSummary;
+    await page.close();
+    expect(summary).toMatchObject({
+      stack: "onnxruntime",
+      optimizer,
+      steps,
+      backend: "onnxruntime-web wasm",
+      w: null,
+      lrScale: null,
+    });
+    // As on tfjs-wasm: each of the three more than halves its loss in 80 steps.
+    expect(mean(summary.losses.slice(-10))).toBeLessThan(0.5 * mean(summary.losses.slice(0, 10)));
+  });
+
   it("runs on @a2s/typed exactly as @a2s/typed does in Node, bit for bit", async () => {
     const page = runs.get("typed");
     expect(page, "the typed autorun above must have run").toBeDefined();
