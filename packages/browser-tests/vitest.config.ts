@@ -29,8 +29,8 @@ export default defineConfig({
             // downloads a browser of its own.
             provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_FLAGS } }),
             instances: [{ browser: "chromium" }],
-            // One file at a time: tfjs holds one global backend per page, and two cores
-            // are all CI has.
+            // One file at a time: SwiftShader's WebGL and the wasm kernels each keep a core
+            // busy, and two cores are all CI has.
             fileParallelism: false,
             screenshotFailures: false,
             // The Node half of the state tier across Node and the browser.
