@@ -76,8 +76,9 @@ const takesPowers = (subject: string) => {
  * weight), which moves parameters by 1e-3 relative and more, 10^12 ulps of float64.
  *
  * float32 kernels round those host scalars to float32, where a 1-ulp float64 difference
- * vanishes (unless the value sits on a float32 rounding boundary, which none of these
- * powers does): there, and wherever no power is taken, the runs must be the same bits.
+ * vanishes unless the value sits on a float32 rounding boundary, which none of these
+ * powers does (checked below): there, and wherever no power is taken, the runs must be
+ * the same bits.
  */
 function allowedUlps(subject: string, dtype: FloatDType, powersDiffer: boolean): number {
   if (dtype === "float32" || !takesPowers(subject) || !powersDiffer) return 0;
@@ -92,16 +93,29 @@ const ADAPTERS: [AcrossAdapter, AdapterDescription][] = [
 
 describe("state tier across Node and Chromium", () => {
   let powersDiffer = false;
+  let here: number[] = [];
+  let node: number[] = [];
   const measured: string[] = [];
 
   beforeAll(async () => {
-    const node = await commands.nodePowers();
-    const here = powers();
+    node = await commands.nodePowers();
+    here = powers();
     powersDiffer = here.some((p, i) => !Object.is(p, node[i]));
     measured.push(
       `powers that differ: ${here.filter((p, i) => !Object.is(p, node[i])).length} of ${here.length}`,
     );
     return () => console.log(`state across Node and Chromium: ${measured.join("; ")}`);
+  });
+
+  // What lets float32 demand the same bits below: the powers the two engines round
+  // differently, and their bias corrections, are the same once rounded to float32.
+  test("the powers Node and Chromium round differently agree in float32", () => {
+    expect(here).toHaveLength(node.length);
+    here.forEach((p, i) => {
+      const q = node[i] as number;
+      expect(Math.fround(p)).toBe(Math.fround(q));
+      expect(Math.fround(1 - p)).toBe(Math.fround(1 - q));
+    });
   });
 
   for (const [name, adapter] of ADAPTERS) {
