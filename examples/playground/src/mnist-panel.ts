@@ -15,6 +15,7 @@ const STACK_DASH: Record<StackId, number[] | undefined> = {
   "tfjs-webgl": [8, 4],
   "tfjs-wasm": [2, 3],
   "tfjs-cpu": [10, 3, 2, 3],
+  onnxruntime: [1, 6],
 };
 
 interface RunSeries {

@@ -31,7 +31,7 @@ describe("the page's query string", () => {
   });
 
   it("refuses an unknown stack or optimizer, naming the parameter", () => {
-    expect(refusal("?stack=onnxruntime").param).toBe("stack");
+    expect(refusal("?stack=onnxruntime-webgpu").param).toBe("stack");
     expect(refusal("?optimizer=lion").message).toContain("a2s, adam, rmsprop, sgd");
   });
 

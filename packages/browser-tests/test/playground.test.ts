@@ -29,6 +29,7 @@ const STACKS = [
   ["tfjs-wasm", "wasm"],
   ["tfjs-cpu", "cpu"],
   ["tfjs-webgl", "webgl"],
+  ["onnxruntime", "onnxruntime-web wasm"],
 ] as const;
 
 const OPTIMIZER_COLOURS = { a2s: "#d62728", adam: "#1f77b4", rmsprop: "#9467bd", sgd: "#2ca02c" };
@@ -132,6 +133,27 @@ describe("the playground's autorun", () => {
     expect(mean(summary.losses.slice(-10))).toBeLessThan(0.5 * mean(summary.losses.slice(0, 10)));
   });
 
+  it.each([
+    "adam",
+    "rmsprop",
+    "sgd",
+  ])("trains @a2s/onnxruntime's %s on onnxruntime-web, without A2S's diagnostics", async (optimizer) => {
+    const steps = 80;
+    const page = await openPage(`?autorun&stack=onnxruntime&optimizer=${optimizer}&steps=${steps}`);
+    const summary = (await finished(page)) as RunSummary;
+    await page.close();
+    expect(summary).toMatchObject({
+      stack: "onnxruntime",
+      optimizer,
+      steps,
+      backend: "onnxruntime-web wasm",
+      w: null,
+      lrScale: null,
+    });
+    // As on tfjs-wasm: each of the three more than halves its loss in 80 steps.
+    expect(mean(summary.losses.slice(-10))).toBeLessThan(0.5 * mean(summary.losses.slice(0, 10)));
+  });
+
   it("runs on @a2s/typed exactly as @a2s/typed does in Node, bit for bit", async () => {
     const page = runs.get("typed");
     expect(page, "the typed autorun above must have run").toBeDefined();
@@ -150,7 +172,7 @@ describe("the playground's autorun", () => {
     expect(worst).toBeLessThan(1e-14);
   });
 
-  it("on every tfjs backend follows the typed run up to float32 rounding", () => {
+  it("on every tfjs backend and on onnxruntime-web follows the typed run up to float32 rounding", () => {
     const typed = runs.get("typed")?.losses;
     expect(typed).toHaveLength(STEPS);
     for (const [stack] of STACKS.slice(1)) {

@@ -4,7 +4,7 @@
  * Every optimizer sees the same batches and the same initial weights (the request's seed).
  */
 import { a2s, adam, rmsprop, sgdMomentum } from "@a2s/core";
-import { gather, loadMnist, permutation, subset } from "@a2s/mnist";
+import { gather, permutation, subset } from "@a2s/mnist";
 import { mulberry32 } from "@a2s/random";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { AdapterDescription, OptimizerDescription, TrainingRequest } from "./adapter.js";
@@ -80,6 +80,12 @@ export function trainingTier(adapter: AdapterDescription, options: TrainingTierO
     const scores: string[] = [];
 
     beforeAll(async () => {
+      // Imported here, not at the top: the file loader exists only in Node (@a2s/mnist's
+      // browser entry has none), and the other tiers must load in a browser too.
+      const { loadMnist } = await import("@a2s/mnist");
+      if (typeof loadMnist !== "function") {
+        throw new Error("the training tier reads MNIST's files with Node's fs; run it in Node");
+      }
       const { train, test } = await loadMnist();
       const order = permutation(train.count, mulberry32(seed)).subarray(
         0,

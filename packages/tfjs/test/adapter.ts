@@ -14,7 +14,6 @@ import {
 } from "@a2s/conformance";
 import * as tf from "@tensorflow/tfjs";
 import { Optimizer } from "../src/index.js";
-import { type BackendName, useBackend } from "./backends.js";
 import { trainSeedMlp } from "./mlp.js";
 
 interface HostParam {
@@ -35,7 +34,15 @@ function withVariables<R>(params: Record<string, HostParam>, use: (variables: tf
   }
 }
 
-export function tfjsAdapter(backend: BackendName): AdapterDescription {
+/**
+ * The adapter on `backend`, selected by `useBackend` before every optimizer and training
+ * run. Node's selector ([`backends.ts`](./backends.ts)) and a browser's differ only in where
+ * the wasm backend finds its binaries, so this module imports neither: it loads in both.
+ */
+export function tfjsAdapter<B extends string>(
+  backend: B,
+  useBackend: (name: B) => Promise<void>,
+): AdapterDescription {
   return {
     name: `tfjs ${backend}`,
     dtypes: ["float32"],

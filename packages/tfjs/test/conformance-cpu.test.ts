@@ -1,5 +1,6 @@
 import { conformanceSuite } from "@a2s/conformance";
 import { typedAdapter } from "@a2s/typed/conformance";
 import { tfjsAdapter } from "./adapter.js";
+import { useBackend } from "./backends.js";
 
-conformanceSuite(tfjsAdapter("cpu"), { peers: [typedAdapter("fused")] });
+conformanceSuite(tfjsAdapter("cpu", useBackend), { peers: [typedAdapter("fused")] });

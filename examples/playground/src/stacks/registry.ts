@@ -26,6 +26,10 @@ export const STACKS = {
     label: "@a2s/tfjs, cpu backend",
     load: () => import("./tfjs.js").then((m) => m.tfjsStack("cpu")),
   },
+  onnxruntime: {
+    label: "@a2s/onnxruntime, onnxruntime-web (wasm)",
+    load: () => import("./onnxruntime.js").then((m) => m.onnxruntimeStack),
+  },
 } satisfies Record<string, StackEntry>;
 
 export type StackId = keyof typeof STACKS;
