@@ -13,7 +13,7 @@ import {
   type OptimizerUnderTest,
 } from "@a2s/conformance";
 import * as tf from "@tensorflow/tfjs";
-import { Optimizer } from "../src/index.js";
+import { type Kernel, Optimizer } from "../src/index.js";
 import { type BackendName, useBackend } from "./backends.js";
 import { trainSeedMlp } from "./mlp.js";
 
@@ -35,9 +35,10 @@ function withVariables<R>(params: Record<string, HostParam>, use: (variables: tf
   }
 }
 
-export function tfjsAdapter(backend: BackendName): AdapterDescription {
+/** The adapter on `backend`, its steps on the fused kernel where it applies (the default) or always on the generic path. */
+export function tfjsAdapter(backend: BackendName, kernel: Kernel = "fused"): AdapterDescription {
   return {
-    name: `tfjs ${backend}`,
+    name: kernel === "fused" ? `tfjs ${backend}` : `tfjs ${backend} (${kernel})`,
     dtypes: ["float32"],
     async create(description, hostParams: Record<string, HostTensor>, _dtype, settings) {
       await useBackend(backend);
@@ -51,7 +52,7 @@ export function tfjsAdapter(backend: BackendName): AdapterDescription {
       // parameter without its gradient.
       const optimizer = withVariables(
         params,
-        (varList) => new Optimizer(algorithmOf(description), { ...settings, varList }),
+        (varList) => new Optimizer(algorithmOf(description), { ...settings, varList, kernel }),
       );
       const under: OptimizerUnderTest = {
         step(grads) {

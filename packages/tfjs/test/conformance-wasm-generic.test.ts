@@ -1,0 +1,7 @@
+import { conformanceSuite } from "@a2s/conformance";
+import { typedAdapter } from "@a2s/typed/conformance";
+import { tfjsAdapter } from "./adapter.js";
+
+// The generic path (core's transforms as tfjs operations) held to the same answers as the
+// fused kernel, which conformance-wasm.test.ts runs (the default).
+conformanceSuite(tfjsAdapter("wasm", "generic"), { peers: [typedAdapter("fused")] });

@@ -1,0 +1,73 @@
+import * as tf from "@tensorflow/tfjs";
+import { afterEach, describe, expect, test } from "vitest";
+import { A2S, a2s, adam, FUSED_A2S_KERNEL, InvalidOptionError, type Optimizer } from "../src/index.js";
+import { BACKENDS, useBackend } from "./backends.js";
+
+afterEach(() => tf.disposeVariables());
+
+/** The names of the kernels one step of `optimizer` runs. */
+async function kernelsOfStep(optimizer: Optimizer, grads: tf.NamedTensorMap): Promise<string[]> {
+  const profile = await tf.profile(() => optimizer.applyGradients(grads));
+  return profile.kernelNames;
+}
+
+describe.each(BACKENDS)("the fused kernel on %s", (backend) => {
+  test("runs A2S's steps, registered with tfjs, in place of the generic path's operations", async () => {
+    await useBackend(backend);
+    const w = tf.variable(tf.tensor([1, 2, 3, 4], [2, 2]), true, `fused_w_${backend}`);
+    const grads = { [w.name]: tf.tensor([0.1, -0.2, 0.3, -0.4], [2, 2]) };
+    const fused = a2s({ clipNorm: 1, weightDecay: 1e-2 });
+    const generic = a2s({ clipNorm: 1, weightDecay: 1e-2 }, { kernel: "generic" });
+    expect(fused.kernel).toBe("fused");
+    expect(generic.kernel).toBe("generic");
+    const fusedKernels = await kernelsOfStep(fused, grads);
+    expect(fusedKernels).toContain(FUSED_A2S_KERNEL);
+    // Two passes: the kernel and nothing of the generic path's elementwise arithmetic.
+    expect(fusedKernels).not.toContain("Sqrt");
+    const genericKernels = await kernelsOfStep(generic, grads);
+    expect(genericKernels).not.toContain(FUSED_A2S_KERNEL);
+    expect(genericKernels).toContain("Sqrt");
+    tf.dispose(Object.values(grads));
+    fused.dispose();
+    generic.dispose();
+  });
+
+  test("what it does not run: other algorithms, the automatic switch", async () => {
+    await useBackend(backend);
+    expect(adam().kernel).toBe("generic");
+    expect(a2s({ switchIter: "auto" }).kernel).toBe("generic");
+  });
+
+  test("leaves the tensors it reads as they were (a variable's initial tensor, the gradients)", async () => {
+    await useBackend(backend);
+    const initial = Float32Array.of(1, 2, 3);
+    const start = tf.tensor(initial);
+    const w = tf.variable(start, true, `fused_inputs_${backend}`);
+    const g = tf.tensor([0.5, -0.5, 1]);
+    const optimizer = a2s({ lrAdam: 0.1 });
+    optimizer.applyGradients({ [w.name]: g });
+    optimizer.applyGradients({ [w.name]: g });
+    expect(Array.from(start.dataSync())).toEqual([1, 2, 3]);
+    // The cpu backend keeps the very array a tensor was made from: it must not change either.
+    expect(Array.from(initial)).toEqual([1, 2, 3]);
+    expect(Array.from(g.dataSync())).toEqual([0.5, -0.5, 1]);
+    expect(Array.from(w.dataSync())).not.toEqual([1, 2, 3]);
+    tf.dispose([start, g]);
+    optimizer.dispose();
+  });
+
+  test("with an allReduce: fused on cpu, whose buffers never move; generic on wasm, whose heap may grow during the caller's reduction", async () => {
+    await useBackend(backend);
+    const optimizer = a2s({}, { allReduce: (partials) => partials });
+    expect(optimizer.kernel).toBe(backend === "cpu" ? "fused" : "generic");
+  });
+});
+
+test("an unknown kernel is refused with the option's error", () => {
+  for (const kernel of ["simd", "Fused", 1]) {
+    expect(() => new A2S({}, { kernel: kernel as never })).toThrow(InvalidOptionError);
+    expect(() => new A2S({}, { kernel: kernel as never })).toThrow(
+      /option kernel must be "fused" or "generic"/,
+    );
+  }
+});
