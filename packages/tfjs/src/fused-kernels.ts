@@ -5,9 +5,10 @@
  * other kernel. The step's numbers, the first pass (gradient norm, curvature, finiteness),
  * the guard and the loops are `@a2s/typed`'s fused kernel: written once, shared.
  *
- * The kernel writes new buffers and leaves its inputs as they were: a tfjs tensor does not
- * change, and on the cpu backend a variable's buffer may be an array its caller still
- * holds. The engine then assigns the new tensors, as the generic path does.
+ * A tfjs tensor never changes. On cpu the kernel writes new buffers (a variable's buffer
+ * may be an array its caller still holds). On wasm it runs `@a2s/wasm-kernels`' SIMD
+ * kernels over the backend's heap, in place in a buffer that only its tensor holds, into a
+ * copy otherwise. The engine then assigns the outputs, as the generic path does.
  *
  * Other backends (webgl, webgpu) run the generic path (`TensorOps`).
  */
@@ -33,6 +34,7 @@ import {
   runFused,
   writeA2S,
 } from "@a2s/typed/fused";
+import { A2SHostKernels, simdKernelsSupported } from "@a2s/wasm-kernels";
 import * as tf from "@tensorflow/tfjs-core";
 import { Expr, type StateCell } from "./expr.js";
 
@@ -63,6 +65,57 @@ interface CpuBackend {
 interface WasmBackend {
   makeOutput(shape: number[], dtype: "float32"): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  refCount(dataId: object): number;
+  incRef(dataId: object): void;
+  wasm: { asm?: { memory?: unknown }; _malloc(bytes: number): number; HEAPU8: Uint8Array };
+}
+
+/**
+ * The WebAssembly SIMD kernels of `@a2s/wasm-kernels` over the wasm backend's own heap,
+ * made once per backend; null where they cannot run (no SIMD, or a backend build that does
+ * not expose its memory), and the JavaScript loops run instead.
+ */
+type HostMemory = ConstructorParameters<typeof A2SHostKernels>[0];
+
+const simdByBackend = new WeakMap<object, A2SHostKernels | null>();
+
+function simdKernelsOf(backend: WasmBackend): A2SHostKernels | null {
+  let kernels = simdByBackend.get(backend);
+  if (kernels === undefined) {
+    const memory = backend.wasm.asm?.memory;
+    kernels = null;
+    // Emscripten's module keeps its WebAssembly.Memory as the instance's export `memory`.
+    if (typeof (memory as { grow?: unknown } | undefined)?.grow === "function" && simdKernelsSupported()) {
+      // Pass 1 writes its four float64 sums here; malloc aligns to 8 bytes at least.
+      kernels = new A2SHostKernels(memory as HostMemory, backend.wasm._malloc(32));
+    }
+    simdByBackend.set(backend, kernels);
+  }
+  return kernels;
+}
+
+const offsetOf = (backend: WasmBackend, info: { dataId: object }): number =>
+  (backend.dataIdMap.get(info.dataId) as { memoryOffset: number }).memoryOffset;
+
+/**
+ * The SIMD kernel writes in place. A buffer that only this tensor holds (the optimizer's
+ * state, the caller's variable) is updated where it is and given back as the output, as
+ * tfjs's own Identity kernel gives back its input; a buffer another tensor shares (a clone,
+ * a tensor the variable was assigned from) is copied into a new output first.
+ */
+function simdTarget(backend: WasmBackend, info: TensorInfo, copy: boolean): TensorInfo {
+  if (backend.refCount(info.dataId) === 1) {
+    backend.incRef(info.dataId);
+    return { dataId: info.dataId, shape: info.shape, dtype: info.dtype };
+  }
+  const out = backend.makeOutput([...info.shape], "float32");
+  if (copy) {
+    const from = offsetOf(backend, info);
+    const bytes = 4 * info.shape.reduce((a, b) => a * b, 1);
+    backend.wasm.HEAPU8.copyWithin(offsetOf(backend, out), from, from + bytes);
+  }
+  return out;
 }
 
 const CPU: BufferAccess = {
@@ -99,16 +152,59 @@ const ACCESS: Readonly<Record<string, BufferAccess>> = { cpu: CPU, wasm: WASM };
 /** The backends with fused kernels. */
 export const FUSED_BACKENDS: readonly string[] = Object.keys(ACCESS);
 
-/** The kernel's attributes: the step's constants of the variable's group and the blend. */
-type A2SAttrs = GroupStep & Blend;
+/**
+ * The kernel's attributes: the step's constants of the variable's group and the blend, and
+ * (wasm) whether the SIMD kernel runs, in float32 arithmetic: only where bounds proved every
+ * float32 intermediate finite.
+ */
+type A2SAttrs = GroupStep & Blend & { simd: boolean };
+
+function simdA2S(backend: WasmBackend, inputs: Record<string, TensorInfo>, step: A2SAttrs): TensorInfo[] {
+  const kernels = simdKernelsOf(backend) as A2SHostKernels;
+  const { p, g, m, v, buf, prev } = inputs as Record<"p" | "g" | "m" | "v" | "buf" | "prev", TensorInfo>;
+  const out = [
+    simdTarget(backend, p, true),
+    simdTarget(backend, m, true),
+    simdTarget(backend, v, true),
+    simdTarget(backend, buf, true),
+    simdTarget(backend, prev, false),
+  ];
+  const [pOut, mOut, vOut, bufOut, prevOut] = out.map((info) => offsetOf(backend, info)) as number[];
+  kernels.update(
+    {
+      param: pOut as number,
+      grad: offsetOf(backend, g),
+      m: mOut as number,
+      v: vOut as number,
+      buf: bufOut as number,
+      prev: prevOut as number,
+    },
+    p.shape.reduce((a, b) => a * b, 1),
+    {
+      clip: step.c,
+      beta1: step.beta1,
+      beta2: step.beta2,
+      momentum: step.momentum,
+      epsilon: step.epsilon,
+      biasCorrection1: step.biasCorrection1,
+      biasCorrection2: step.biasCorrection2,
+      w: step.w,
+      lrAdam: step.lrAdam,
+      lrSgd: step.lrSgd,
+      weightDecay: step.weightDecay,
+    },
+  );
+  return out;
+}
 
 function a2sKernelFunc(access: BufferAccess): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
+    const step = attrs as unknown as A2SAttrs;
+    if (step.simd) return simdA2S(backend as WasmBackend, inputs as Record<string, TensorInfo>, step);
     const { p, g, m, v, buf } = inputs as Record<"p" | "g" | "m" | "v" | "buf", TensorInfo>;
     const out = access.outputs(backend, p.shape, 5);
     const view = (info: TensorInfo) => access.view(backend, info);
     const [pOut, mOut, vOut, bufOut, prevOut] = out.map(view) as Float32Array[];
-    const step = attrs as unknown as A2SAttrs;
     writeA2S(
       { p: view(p), g: view(g), m: view(m), v: view(v), buf: view(buf) },
       {
@@ -237,10 +333,37 @@ export function fusedA2SStep(
   });
   const view = viewOf(prepared, tensors);
   const outputs: tf.Tensor[][] = [];
+  const backend = tf.backend();
+  const simd = tf.getBackend() === "wasm" ? simdKernelsOf(backend as unknown as WasmBackend) : null;
+  const sizes = prepared.tensors.map((info) => info.size);
+  const offset = (tensor: tf.Tensor) => offsetOf(backend as unknown as WasmBackend, tensor);
   const passes: A2SPasses = {
-    sums: (step, withDecay) => gradientSums(step, true, withDecay),
-    clippedDifferenceSquares,
-    write(step, { steps, blend, safe }) {
+    sums(step, withDecay) {
+      if (simd === null) return gradientSums(step, true, withDecay);
+      let gradSquares = 0;
+      let differenceSquares = 0;
+      let paramSquares = 0;
+      for (const [k, own] of tensors.entries()) {
+        const n = sizes[k] as number;
+        const stats = simd.gradientStats(offset(own.g), offset(own.prev), n);
+        // The JavaScript pass finds the culprit (and throws, and the generic path takes the step).
+        if (!stats.finite) return gradientSums(step, true, withDecay);
+        gradSquares += stats.sumSquares;
+        differenceSquares += stats.diffSquares;
+        if (withDecay) paramSquares += simd.paramSumSquares(offset(own.p), n);
+      }
+      return { gradSquares, differenceSquares, paramSquares };
+    },
+    clippedDifferenceSquares(step, c) {
+      // A factor below the smallest float32 would be 0 in the SIMD kernels.
+      if (simd === null || Math.fround(c) === 0) return clippedDifferenceSquares(step, c);
+      return tensors.reduce(
+        (total, own, k) =>
+          total + simd.gradientStats(offset(own.g), offset(own.prev), sizes[k] as number, c).diffSquares,
+        0,
+      );
+    },
+    write(step, { steps, blend, safe, safeInFloat32 }) {
       // Bounds that prove nothing: every result is computed once without writing, and a non-finite one refuses the step.
       if (!safe) {
         steps.forEach((s, k) => {
@@ -248,9 +371,11 @@ export function fusedA2SStep(
         });
       }
       steps.forEach((s, k) => {
-        const { p, g, m, v, buf } = tensors[k] as StepTensors;
-        const attrs = { ...s, ...blend } as unknown as tf.NamedAttrMap;
-        outputs.push(tf.engine().runKernel(FUSED_A2S_KERNEL, { p, g, m, v, buf }, attrs) as tf.Tensor[]);
+        const { p, g, m, v, buf, prev } = tensors[k] as StepTensors;
+        const attrs = { ...s, ...blend, simd: simd !== null && safeInFloat32 } as unknown as tf.NamedAttrMap;
+        outputs.push(
+          tf.engine().runKernel(FUSED_A2S_KERNEL, { p, g, m, v, buf, prev }, attrs) as tf.Tensor[],
+        );
       });
     },
   };

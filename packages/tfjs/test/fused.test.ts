@@ -56,6 +56,28 @@ describe.each(BACKENDS)("the fused kernel on %s", (backend) => {
     optimizer.dispose();
   });
 
+  test("a tensor sharing a variable's or a state's buffer (a reshape) keeps its values; the variable and the state move on", async () => {
+    await useBackend(backend);
+    const w = tf.variable(tf.tensor([1, 2, 3]), true, `fused_clone_${backend}`);
+    const g = tf.tensor([0.5, -0.5, 1]);
+    const optimizer = a2s({ lrAdam: 0.1 });
+    optimizer.applyGradients({ [w.name]: g });
+    // On wasm a buffer no other tensor holds is updated in place; a reshape shares it.
+    const param = tf.reshape(w, [3, 1]);
+    const m = (
+      (await optimizer.getWeights()).find((weight) => weight.name.endsWith("/m")) as { tensor: tf.Tensor }
+    ).tensor;
+    const moment = tf.reshape(m, [3, 1]);
+    const before = { param: Array.from(param.dataSync()), moment: Array.from(moment.dataSync()) };
+    optimizer.applyGradients({ [w.name]: g });
+    expect(Array.from(param.dataSync())).toEqual(before.param);
+    expect(Array.from(moment.dataSync())).toEqual(before.moment);
+    expect(Array.from(w.dataSync())).not.toEqual(before.param);
+    expect(Array.from(m.dataSync())).not.toEqual(before.moment);
+    tf.dispose([g, param, moment]);
+    optimizer.dispose();
+  });
+
   test("with an allReduce: fused on cpu, whose buffers never move; generic on wasm, whose heap may grow during the caller's reduction", async () => {
     await useBackend(backend);
     const optimizer = a2s({}, { allReduce: (partials) => partials });
