@@ -7,8 +7,8 @@
  *
  * A tfjs tensor never changes. On cpu the kernel writes new buffers (a variable's buffer
  * may be an array its caller still holds). On wasm it runs `@a2s/wasm-kernels`' SIMD
- * kernels over the backend's heap, in place in a buffer that only its tensor holds, into a
- * copy otherwise. The engine then assigns the outputs, as the generic path does.
+ * kernels over the backend's heap: in place in a state buffer that only its variable
+ * holds, into a copy otherwise (see simdTarget). The engine then assigns the outputs, as the generic path does.
  *
  * Other backends (webgl, webgpu) run the generic path (`TensorOps`).
  */
@@ -99,13 +99,15 @@ const offsetOf = (backend: WasmBackend, info: { dataId: object }): number =>
   (backend.dataIdMap.get(info.dataId) as { memoryOffset: number }).memoryOffset;
 
 /**
- * The SIMD kernel writes in place. A buffer that only this tensor holds (the optimizer's
- * state, the caller's variable) is updated where it is and given back as the output, as
- * tfjs's own Identity kernel gives back its input; a buffer another tensor shares (a clone,
- * a tensor the variable was assigned from) is copied into a new output first.
+ * The SIMD kernel writes in place. A state buffer that only its variable holds is updated
+ * where it is and given back as the output, as tfjs's own Identity kernel gives back its
+ * input. Anything else is copied into a new output first: a buffer another tensor shares
+ * (a reshape, a tensor the variable was made from), and always the parameters, which the
+ * model's matrix products read: the wasm backend's XNNPACK operators keep packed copies of
+ * their weights by buffer, and would not see a change made in place.
  */
-function simdTarget(backend: WasmBackend, info: TensorInfo, copy: boolean): TensorInfo {
-  if (backend.refCount(info.dataId) === 1) {
+function simdTarget(backend: WasmBackend, info: TensorInfo, copy: boolean, state: boolean): TensorInfo {
+  if (state && backend.refCount(info.dataId) === 1) {
     backend.incRef(info.dataId);
     return { dataId: info.dataId, shape: info.shape, dtype: info.dtype };
   }
@@ -163,11 +165,11 @@ function simdA2S(backend: WasmBackend, inputs: Record<string, TensorInfo>, step:
   const kernels = simdKernelsOf(backend) as A2SHostKernels;
   const { p, g, m, v, buf, prev } = inputs as Record<"p" | "g" | "m" | "v" | "buf" | "prev", TensorInfo>;
   const out = [
-    simdTarget(backend, p, true),
-    simdTarget(backend, m, true),
-    simdTarget(backend, v, true),
-    simdTarget(backend, buf, true),
-    simdTarget(backend, prev, false),
+    simdTarget(backend, p, true, false),
+    simdTarget(backend, m, true, true),
+    simdTarget(backend, v, true, true),
+    simdTarget(backend, buf, true, true),
+    simdTarget(backend, prev, false, true),
   ];
   const [pOut, mOut, vOut, bufOut, prevOut] = out.map((info) => offsetOf(backend, info)) as number[];
   kernels.update(
@@ -331,10 +333,11 @@ export function fusedA2SStep(
       prev: cellTensor(own.prev as Expr),
     };
   });
+  const backend = tf.backend();
+  // Before any view is taken: the kernels' first use allocates on the heap, which may grow it.
+  const simd = tf.getBackend() === "wasm" ? simdKernelsOf(backend as unknown as WasmBackend) : null;
   const view = viewOf(prepared, tensors);
   const outputs: tf.Tensor[][] = [];
-  const backend = tf.backend();
-  const simd = tf.getBackend() === "wasm" ? simdKernelsOf(backend as unknown as WasmBackend) : null;
   const sizes = prepared.tensors.map((info) => info.size);
   const offset = (tensor: tf.Tensor) => offsetOf(backend as unknown as WasmBackend, tensor);
   const passes: A2SPasses = {

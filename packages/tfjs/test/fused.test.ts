@@ -78,6 +78,35 @@ describe.each(BACKENDS)("the fused kernel on %s", (backend) => {
     optimizer.dispose();
   });
 
+  test("a variable the model multiplies by gets the step's values in the next forward pass (as the generic path)", async () => {
+    await useBackend(backend);
+    const trajectory = (kernel: "fused" | "generic") => {
+      const [w, b] = tf.tidy(() => [
+        tf.variable(tf.ones([4, 3]), true, `fused_mm_w_${backend}_${kernel}`),
+        tf.variable(tf.zeros([3]), true, `fused_mm_b_${backend}_${kernel}`),
+      ]) as [tf.Variable, tf.Variable];
+      const optimizer = a2s({ lrAdam: 0.1 }, { kernel });
+      const x = tf.tensor2d([1, 2, 3, 4, -1, 0.5, 2, 1], [2, 4]);
+      const losses: number[] = [];
+      for (let step = 0; step < 4; step++) {
+        const loss = optimizer.minimize(() => tf.sum(tf.square(tf.add(tf.matMul(x, w), b))), true, [w, b]);
+        losses.push((loss as tf.Scalar).dataSync()[0] as number);
+        loss?.dispose();
+      }
+      tf.dispose([w, b, x]);
+      optimizer.dispose();
+      return losses;
+    };
+    const fused = trajectory("fused");
+    const generic = trajectory("generic");
+    // Float32 rounding apart (relative 1e-5, as the conformance suite allows), the same losses;
+    // a forward pass that saw the old weights would repeat a loss.
+    fused.forEach((loss, i) => {
+      expect(Math.abs(loss - (generic[i] as number)) / (generic[i] as number)).toBeLessThan(1e-5);
+    });
+    expect(new Set(fused).size).toBe(fused.length);
+  });
+
   test("with an allReduce: fused on cpu, whose buffers never move; generic on wasm, whose heap may grow during the caller's reduction", async () => {
     await useBackend(backend);
     const optimizer = a2s({}, { allReduce: (partials) => partials });
