@@ -8,7 +8,8 @@
  * A tfjs tensor never changes. On cpu the kernel writes new buffers (a variable's buffer
  * may be an array its caller still holds). On wasm it runs `@a2s/wasm-kernels`' SIMD
  * kernels over the backend's heap: in place in a state buffer that only its variable
- * holds, into a copy otherwise (see simdTarget). The engine then assigns the outputs, as the generic path does.
+ * holds, into a copy otherwise (see simdTarget). The engine then assigns the outputs, as
+ * the generic path does.
  *
  * Other backends (webgl, webgpu) run the generic path (`TensorOps`).
  */
@@ -334,8 +335,14 @@ export function fusedA2SStep(
     };
   });
   const backend = tf.backend();
-  // Before any view is taken: the kernels' first use allocates on the heap, which may grow it.
-  const simd = tf.getBackend() === "wasm" ? simdKernelsOf(backend as unknown as WasmBackend) : null;
+  const onWasm = tf.getBackend() === "wasm";
+  // Before any view is taken, whatever may grow wasm's heap (which detaches the views): the
+  // kernels' first use allocates there, and so does a tensor's first use on this backend
+  // (tfjs moves its data over when the backend asks for it).
+  const simd = onWasm ? simdKernelsOf(backend as unknown as WasmBackend) : null;
+  if (onWasm)
+    for (const own of tensors)
+      for (const tensor of Object.values(own)) offsetOf(backend as unknown as WasmBackend, tensor);
   const view = viewOf(prepared, tensors);
   const outputs: tf.Tensor[][] = [];
   const sizes = prepared.tensors.map((info) => info.size);

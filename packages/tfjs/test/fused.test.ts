@@ -122,3 +122,37 @@ test("an unknown kernel is refused with the option's error", () => {
     );
   }
 });
+
+test("steps after a switch of backend (tfjs moves the tensors' data to the new one) match the generic path's", async () => {
+  const run = async (kernel: "fused" | "generic") => {
+    await useBackend("cpu");
+    const w = tf.tidy(() =>
+      tf.variable(tf.linspace(-1, 1, 12).reshape([3, 4]), true, `fused_switch_${kernel}`),
+    );
+    const optimizer = a2s({ lrAdam: 0.05, clipNorm: 1, weightDecay: 1e-2 }, { kernel });
+    const step = (i: number) =>
+      tf.tidy(() =>
+        optimizer.applyGradients({
+          [w.name]: tf.fill([3, 4], 0.1 * i).add(tf.linspace(0, 1, 12).reshape([3, 4])),
+        }),
+      );
+    for (let i = 1; i <= 3; i++) step(i);
+    await useBackend("wasm");
+    expect(optimizer.kernel).toBe(kernel);
+    for (let i = 4; i <= 6; i++) step(i);
+    const values = Array.from(w.dataSync());
+    const m = Array.from(
+      ((await optimizer.getWeights()).find((x) => x.name.endsWith("/m"))?.tensor as tf.Tensor).dataSync(),
+    );
+    optimizer.dispose();
+    w.dispose();
+    return [...values, ...m];
+  };
+  const fused = await run("fused");
+  const generic = await run("generic");
+  // Float32 rounding apart: relative 1e-5 of the largest value, as the conformance suite allows.
+  const scale = Math.max(...generic.map(Math.abs));
+  fused.forEach((x, i) => {
+    expect(Math.abs(x - (generic[i] as number)) / scale).toBeLessThan(1e-5);
+  });
+});
