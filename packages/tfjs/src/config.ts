@@ -25,10 +25,11 @@ export interface OptimizerSettings extends EngineSettings {
    */
   readonly varList?: readonly tf.Variable[];
   /**
-   * `"fused"` (default): A2S steps on the cpu and wasm backends run one fused kernel per
-   * variable over the backend's buffers; everything else (other backends and algorithms,
-   * the automatic switch, an `allReduce` on wasm) runs `"generic"`: core's transforms as
-   * tfjs operations. Both give the same answers (within float32 rounding).
+   * `"fused"` (default): A2S steps on the cpu and wasm backends, and Adam, RMSProp and SGD
+   * with momentum on cpu, run one fused kernel per variable over the backend's buffers;
+   * everything else (other backends and algorithms, A2S's automatic switch, an
+   * `allReduce` on wasm) runs `"generic"`: core's transforms as tfjs operations. Both give
+   * the same answers (within float32 rounding).
    */
   readonly kernel?: Kernel;
 }

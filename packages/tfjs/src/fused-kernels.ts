@@ -15,24 +15,34 @@
  */
 import {
   type Algorithm,
+  type AlgorithmDefinition,
   a2s,
+  adam,
   type Engine,
   type FloatArray,
   NonFiniteGradientError,
   NonFiniteResultError,
   type PreparedStep,
+  rmsprop,
   type StepOutcome,
+  sgdMomentum,
 } from "@a2s/core";
 import {
   type A2SPasses,
+  ADAM,
   a2sFusable,
   a2sStep,
+  type Baseline,
+  type BaselinePasses,
   type Blend,
+  baselineStep,
   checkA2S,
   clippedDifferenceSquares,
   type GroupStep,
   gradientSums,
+  RMSPROP,
   runFused,
+  SGD_MOMENTUM,
   writeA2S,
 } from "@a2s/typed/fused";
 import { A2SHostKernels, simdKernelsSupported } from "@a2s/wasm-kernels";
@@ -226,11 +236,16 @@ function a2sKernelFunc(access: BufferAccess): tf.KernelFunc {
 
 /** Registers the fused kernels with tfjs, once per backend (a second copy of this package finds them there). */
 export function registerFusedKernels(): void {
-  for (const [backendName, access] of Object.entries(ACCESS)) {
-    if (tf.getKernel(FUSED_A2S_KERNEL, backendName) === undefined) {
-      tf.registerKernel({ kernelName: FUSED_A2S_KERNEL, backendName, kernelFunc: a2sKernelFunc(access) });
+  const register = (kernelName: string, backendName: string, kernelFunc: tf.KernelFunc) => {
+    if (tf.getKernel(kernelName, backendName) === undefined) {
+      tf.registerKernel({ kernelName, backendName, kernelFunc });
     }
+  };
+  for (const [backendName, access] of Object.entries(ACCESS)) {
+    register(FUSED_A2S_KERNEL, backendName, a2sKernelFunc(access));
   }
+  for (const baseline of BASELINES.values())
+    register(baseline.kernelName, "cpu", baselineKernelFunc(baseline));
 }
 
 /**
@@ -239,11 +254,23 @@ export function registerFusedKernels(): void {
  * may grow wasm's heap, which moves the buffers the first pass's views look at.
  */
 export function fusedApplies(algorithm: Algorithm, withAllReduce: boolean): boolean {
-  if (algorithm.definition !== a2s.definition || !a2sFusable(algorithm)) return false;
   const name = tf.getBackend();
   const access = ACCESS[name];
-  if (access === undefined || (withAllReduce && name !== "cpu")) return false;
-  return access.fits(tf.backend());
+  if (access === undefined || !access.fits(tf.backend())) return false;
+  if (algorithm.definition === a2s.definition) {
+    return a2sFusable(algorithm) && !(withAllReduce && name !== "cpu");
+  }
+  // The baselines' JavaScript loops beat the cpu backend's operations many times over, but
+  // not the wasm backend's SIMD operations: there the generic path stays.
+  return name === "cpu" && BASELINES.has(algorithm.definition);
+}
+
+/** The fused step of the algorithm {@link fusedApplies} accepted. */
+export function fusedStep(engine: Engine<Expr>, prepared: PreparedStep<Expr>): StepOutcome<Expr> | undefined {
+  const baseline = BASELINES.get(engine.algorithm.definition);
+  return baseline === undefined
+    ? fusedA2SStep(engine, prepared)
+    : fusedBaselineStep(engine, prepared, baseline);
 }
 
 /** The step's tensors of one variable: its own and its state's (temporary ones for state not on the device yet). */
@@ -281,7 +308,11 @@ export function forgetFusedBounds(state: object): void {
   viewStates.delete(state);
 }
 
-function viewOf(prepared: PreparedStep<Expr>, tensors: readonly StepTensors[]): PreparedStep<FloatArray> {
+function viewOf(
+  prepared: PreparedStep<Expr>,
+  tensors: readonly { p: tf.Tensor; g: tf.Tensor }[],
+  slots: readonly Readonly<Record<string, tf.Tensor>>[],
+): PreparedStep<FloatArray> {
   const backend = tf.backend();
   const access = ACCESS[tf.getBackend()] as BufferAccess;
   const view = (tensor: tf.Tensor) => access.view(backend, tensor as unknown as TensorInfo);
@@ -290,13 +321,9 @@ function viewOf(prepared: PreparedStep<Expr>, tensors: readonly StepTensors[]): 
     state = { slots: tensors.map(() => ({})), scalars: {} };
     viewStates.set(prepared.state, state);
   }
-  tensors.forEach((own, k) => {
-    Object.assign(state.slots[k] as object, {
-      m: view(own.m),
-      v: view(own.v),
-      buf: view(own.buf),
-      prev: view(own.prev),
-    });
+  slots.forEach((own, k) => {
+    const views = state.slots[k] as Record<string, FloatArray>;
+    for (const [slot, tensor] of Object.entries(own)) views[slot] = view(tensor);
   });
   return {
     t: prepared.t,
@@ -305,8 +332,8 @@ function viewOf(prepared: PreparedStep<Expr>, tensors: readonly StepTensors[]): 
     fresh: prepared.fresh,
     inputs: prepared.inputs.map((input, k) => ({
       ...input,
-      param: view((tensors[k] as StepTensors).p),
-      grad: view((tensors[k] as StepTensors).g),
+      param: view((tensors[k] as { p: tf.Tensor }).p),
+      grad: view((tensors[k] as { g: tf.Tensor }).g),
     })),
     state,
   };
@@ -319,10 +346,7 @@ function viewOf(prepared: PreparedStep<Expr>, tensors: readonly StepTensors[]): 
  * outlives the tidy, and the generic path runs the step: it refuses it (`"throw"`) with
  * its own error, naming the culprit as always, or discards it (`"skip"`).
  */
-export function fusedA2SStep(
-  engine: Engine<Expr>,
-  prepared: PreparedStep<Expr>,
-): StepOutcome<Expr> | undefined {
+function fusedA2SStep(engine: Engine<Expr>, prepared: PreparedStep<Expr>): StepOutcome<Expr> | undefined {
   const tensors: StepTensors[] = prepared.inputs.map((input, k) => {
     const own = prepared.state.slots[k] as Record<string, Expr>;
     return {
@@ -343,7 +367,11 @@ export function fusedA2SStep(
   if (onWasm)
     for (const own of tensors)
       for (const tensor of Object.values(own)) offsetOf(backend as unknown as WasmBackend, tensor);
-  const view = viewOf(prepared, tensors);
+  const view = viewOf(
+    prepared,
+    tensors,
+    tensors.map(({ m, v, buf, prev }) => ({ m, v, buf, prev })),
+  );
   const outputs: tf.Tensor[][] = [];
   const sizes = prepared.tensors.map((info) => info.size);
   const offset = (tensor: tf.Tensor) => offsetOf(backend as unknown as WasmBackend, tensor);
@@ -408,6 +436,101 @@ export function fusedA2SStep(
       buf: Expr.tensor(buf as tf.Tensor),
       prev: Expr.tensor(prev as tf.Tensor),
     })),
+    published: new Map([...published].map(([name, value]) => [name, Expr.constant(value[0] as number)])),
+  };
+}
+
+/** A baseline's fused kernel (cpu): its name in tfjs's registry, its loops, its state slots. */
+interface FusedBaseline {
+  readonly kernelName: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each baseline has constants of its own kind.
+  readonly baseline: Baseline<any>;
+  readonly slots: readonly string[];
+}
+
+const BASELINES = new Map<AlgorithmDefinition, FusedBaseline>([
+  [adam.definition, { kernelName: "A2SFusedAdam", baseline: ADAM, slots: ["m", "v"] }],
+  [rmsprop.definition, { kernelName: "A2SFusedRMSProp", baseline: RMSPROP, slots: ["v"] }],
+  [sgdMomentum.definition, { kernelName: "A2SFusedSGDMomentum", baseline: SGD_MOMENTUM, slots: ["buf"] }],
+]);
+
+/**
+ * A baseline's kernel: copies the parameter and the state into new buffers (one copy each,
+ * at memory speed) and runs `@a2s/typed`'s loop over the copies in place, so that no input
+ * changes. Outputs: the parameter, then the slots in {@link FusedBaseline.slots} order.
+ */
+function baselineKernelFunc({ baseline, slots }: FusedBaseline): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { p, g } = inputs as Record<"p" | "g", TensorInfo>;
+    const view = (info: TensorInfo) => CPU.view(backend, info);
+    const param = view(p).slice();
+    const state = Object.fromEntries(
+      slots.map((slot) => [slot, view((inputs as Record<string, TensorInfo>)[slot] as TensorInfo).slice()]),
+    );
+    const { c, ...constants } = attrs as unknown as { c: number } & Record<string, number>;
+    const one: PreparedStep<FloatArray> = {
+      t: 0,
+      tensors: [],
+      dtypes: ["float32"],
+      fresh: false,
+      inputs: [{ name: "", shape: p.shape, dtype: "float32", param, grad: view(g) }],
+      state: { slots: [state], scalars: {} },
+    };
+    baseline.apply(one, 0, constants, c, true);
+    return [param, ...slots.map((slot) => state[slot] as Float32Array)].map((values) =>
+      (backend as CpuBackend).makeTensorInfo([...p.shape], "float32", values),
+    );
+  };
+}
+
+/** One step of a baseline by its fused kernel (cpu), as {@link fusedA2SStep} for A2S. */
+function fusedBaselineStep(
+  engine: Engine<Expr>,
+  prepared: PreparedStep<Expr>,
+  { kernelName, baseline, slots }: FusedBaseline,
+): StepOutcome<Expr> | undefined {
+  const params = prepared.inputs.map((input) => ({
+    p: input.param.tensor as tf.Tensor,
+    g: input.grad.tensor as tf.Tensor,
+  }));
+  const state = prepared.state.slots.map((own) =>
+    Object.fromEntries(slots.map((slot) => [slot, cellTensor(own[slot] as Expr)])),
+  );
+  const view = viewOf(prepared, params, state);
+  const outputs: tf.Tensor[][] = [];
+  // biome-ignore lint/suspicious/noExplicitAny: as FusedBaseline.baseline.
+  const passes: BaselinePasses<any> = {
+    sums: (step, withDecay) => gradientSums(step, false, withDecay),
+    write(step, { steps, c, safe }) {
+      // Bounds that prove nothing: every result is computed once without writing, and a non-finite one refuses the step.
+      if (!safe) {
+        steps.forEach((s, k) => {
+          baseline.apply(step, k, s, c, false);
+        });
+      }
+      steps.forEach((s, k) => {
+        const attrs = { ...s, c } as unknown as tf.NamedAttrMap;
+        const inputs = { ...params[k], ...state[k] } as tf.NamedTensorMap;
+        outputs.push(tf.engine().runKernel(kernelName, inputs, attrs) as tf.Tensor[]);
+      });
+    },
+  };
+  let published: Map<string, FloatArray>;
+  try {
+    const typedEngine = engine as unknown as Engine<FloatArray>;
+    published = runFused(typedEngine, baselineStep(typedEngine, view, baseline, passes)) as Map<
+      string,
+      FloatArray
+    >;
+  } catch (error) {
+    if (isNonFinite(error)) return undefined;
+    throw error;
+  }
+  return {
+    params: outputs.map(([p]) => Expr.tensor(p as tf.Tensor)),
+    slots: outputs.map(([, ...own]) =>
+      Object.fromEntries(slots.map((slot, i) => [slot, Expr.tensor(own[i] as tf.Tensor)])),
+    ),
     published: new Map([...published].map(([name, value]) => [name, Expr.constant(value[0] as number)])),
   };
 }

@@ -39,8 +39,8 @@ import { Expr } from "./expr.js";
 import { forgetRanges, keepRanges, proveFinite } from "./finite-proof.js";
 import {
   forgetFusedBounds,
-  fusedA2SStep,
   fusedApplies,
+  fusedStep,
   type Kernel,
   registerFusedKernels,
 } from "./fused-kernels.js";
@@ -174,8 +174,9 @@ export class Optimizer extends tf.Optimizer {
   }
   /**
    * The kernel the next step runs on the current backend: `"fused"` where the `kernel`
-   * setting allows it and the backend (cpu, wasm) has a fused kernel for the algorithm
-   * (A2S without the automatic switch), else `"generic"`.
+   * setting allows it and the backend has a fused kernel for the algorithm (A2S without
+   * the automatic switch on cpu and wasm; Adam, RMSProp, SGD with momentum on cpu), else
+   * `"generic"`.
    */
   get kernel(): Kernel {
     if (this.#kernel === "generic") return "generic";
@@ -235,7 +236,7 @@ export class Optimizer extends tf.Optimizer {
       );
       if (this.kernel === "fused") {
         // Undefined: a non-finite gradient or result, which the generic path below refuses or skips.
-        const fused = fusedA2SStep(engine, prepared);
+        const fused = fusedStep(engine, prepared);
         if (fused !== undefined) {
           engine.commit(prepared, fused);
           forgetRanges(prepared);

@@ -1,6 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, test } from "vitest";
-import { A2S, a2s, adam, FUSED_A2S_KERNEL, InvalidOptionError, type Optimizer } from "../src/index.js";
+import {
+  A2S,
+  a2s,
+  adam,
+  FUSED_A2S_KERNEL,
+  InvalidOptionError,
+  type Optimizer,
+  rmsprop,
+  sgdMomentum,
+} from "../src/index.js";
 import { BACKENDS, useBackend } from "./backends.js";
 
 afterEach(() => tf.disposeVariables());
@@ -32,10 +41,18 @@ describe.each(BACKENDS)("the fused kernel on %s", (backend) => {
     generic.dispose();
   });
 
-  test("what it does not run: other algorithms, the automatic switch", async () => {
+  test("the baselines: fused on cpu (their own kernels), generic on wasm; A2S's automatic switch: generic", async () => {
     await useBackend(backend);
-    expect(adam().kernel).toBe("generic");
+    const expected = backend === "cpu" ? "fused" : "generic";
+    for (const make of [adam, rmsprop, sgdMomentum]) expect(make().kernel).toBe(expected);
+    expect(adam({}, { kernel: "generic" }).kernel).toBe("generic");
     expect(a2s({ switchIter: "auto" }).kernel).toBe("generic");
+    const w = tf.variable(tf.tensor([1, 2, 3]), true, `fused_adam_${backend}`);
+    const grads = { [w.name]: tf.tensor([0.1, -0.2, 0.3]) };
+    const kernels = await kernelsOfStep(adam({ weightDecay: 1e-2 }), grads);
+    expect(kernels.includes("A2SFusedAdam")).toBe(backend === "cpu");
+    expect(kernels.includes("Sqrt")).toBe(backend !== "cpu");
+    tf.dispose(Object.values(grads));
   });
 
   test("leaves the tensors it reads as they were (a variable's initial tensor, the gradients)", async () => {

@@ -16,6 +16,15 @@ export {
   writeA2S,
 } from "./fused-a2s.js";
 export {
+  ADAM,
+  type Baseline,
+  type BaselinePasses,
+  baselineStep,
+  type Constants,
+  RMSPROP,
+  SGD_MOMENTUM,
+} from "./fused-baselines.js";
+export {
   clippedDifferenceSquares,
   type FusedKernel,
   type FusedStep,
