@@ -10,7 +10,7 @@ export interface CliOptions {
 }
 
 export const USAGE = `usage: pnpm bench [--quick] [--out DIR | --no-write] [--no-seed]
-  --quick     fewer repeats, no 1e7 rows except typed's SIMD and fused kernels and the WebAssembly ones, training
+  --quick     fewer repeats, no 1e7 rows except typed's SIMD and fused kernels, the WebAssembly ones and tfjs's fused kernel, training
               extrapolated from a few steps (under two minutes)
   --out DIR   where to write bench.md and bench.json (default: packages/bench/results,
               or packages/bench/results/quick with --quick)

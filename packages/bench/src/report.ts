@@ -1,4 +1,5 @@
 /** The Markdown report (results/bench.md and stdout), made from the JSON results alone. */
+import { tfjsGenericRow, tfjsRow } from "./adapters/tfjs.js";
 import { TYPED_BOUND_ROW, TYPED_FUSED_ROW, TYPED_SIMD_ROW } from "./adapters/typed.js";
 import { WASM_ROW } from "./adapters/wasm-kernels.js";
 import { FEATURES_GOAL } from "./features.js";
@@ -21,6 +22,8 @@ export const ONNX_LIMIT_GOAL = 2;
 /** Goal: the typed A2S step at 1e7 parameters takes at most this many C-loop steps. */
 export const LIMIT_GOAL = 1.25;
 const LIMIT_GOAL_SIZE = 10_000_000;
+/** Goals: @a2s/tfjs's fused A2S step over `tf.train.adam`'s, at every size, per backend. */
+export const TFJS_FUSED_GOALS = { cpu: 0.5, wasm: 1.15 } as const;
 /** Rows held to {@link LIMIT_GOAL}: typed's kernels and the WebAssembly kernels driven on their own. */
 const LIMIT_GOAL_ROWS = [TYPED_SIMD_ROW, TYPED_BOUND_ROW, TYPED_FUSED_ROW, WASM_ROW];
 
@@ -331,6 +334,7 @@ export function goalLines(r: BenchResults, seed: SeedOutput | null): string[] {
           `${speedup >= ONNX_SPEEDUP_GOAL ? "met" : "NOT met"}; test accuracy ` +
           `${percent(onnx?.testAccuracy ?? null, 2)} vs ${percent(seed?.epoch.A2S.testAccuracy ?? null, 2)}.`),
   );
+  out.push(...tfjsGoalLines(r));
   const featureParts = (r.features ?? [])
     .filter((f) => f.plainMs !== null && f.featuresMs !== null)
     .map((f) => {
@@ -342,6 +346,32 @@ export function goalLines(r: BenchResults, seed: SeedOutput | null): string[] {
       (featureParts.length ? `${featureParts.join("; ")}.` : "not measured."),
   );
   return out;
+}
+
+/**
+ * @a2s/tfjs's fused kernel per backend: its A2S step over tf.train.adam's at each size
+ * (the goal: every size within it), and over the generic path's A2S step where both ran.
+ */
+function tfjsGoalLines(r: BenchResults): string[] {
+  return (Object.entries(TFJS_FUSED_GOALS) as ["cpu" | "wasm", number][]).map(([backend, goal]) => {
+    const rows = r.steps.filter(
+      (s) => s.adapter === tfjsRow(backend) && s.a2sMs !== null && s.adamMs !== null,
+    );
+    const parts = rows.map((s) => {
+      const x = ratio(s.a2sMs, s.adamMs) as number;
+      const generic = r.steps.find((g) => g.adapter === tfjsGenericRow(backend) && g.size === s.size);
+      const vsGeneric = ratio(s.a2sMs, generic?.a2sMs);
+      return (
+        `${count(s.size)} ${times(x)} (${ms(s.a2sMs)} vs ${ms(s.adamMs)} ms` +
+        `${vsGeneric === null ? "" : `; ${times(vsGeneric)} the generic path's ${ms(generic?.a2sMs ?? null)} ms`}) ` +
+        `${x <= goal ? "met" : "NOT met"}`
+      );
+    });
+    return (
+      `- @a2s/tfjs ${backend}: fused A2S step <= ${goal}x tf.train.adam's at every size: ` +
+      (parts.length === 0 ? "not measured." : `${parts.join("; ")}.`)
+    );
+  });
 }
 
 /** The seed's wall (or CPU) seconds scaled to a whole epoch. */

@@ -9,11 +9,16 @@ import { loadTfjs } from "../src/adapters/tfjs.js";
 import type { AdapterSet } from "../src/adapters/types.js";
 
 const SHAPES = { w: [30, 20], b: [20] };
-// tfjs's variants run A2S with the in-graph non-finite guard instead of the eager check;
+// tfjs's variants run A2S's generic path with the in-graph non-finite guard instead of the eager check;
 // onnxruntime's runs A2S in its blend, where no host value is pinned to 0 or 1.
 const VARIANTS = {
-  tfjs: ["tfjs cpu (nonFinite: skip)", "tfjs wasm (nonFinite: skip)"],
+  tfjs: ["tfjs cpu (generic, nonFinite: skip)", "tfjs wasm (generic, nonFinite: skip)"],
   onnxruntime: ["onnxruntime (blend phase)"],
+};
+// tfjs's A2S on the fused kernel and on the generic path, side by side, each with tf.train.adam.
+const STEP_ROWS = {
+  tfjs: ["tfjs cpu", "tfjs cpu (generic)", "tfjs wasm", "tfjs wasm (generic)"],
+  onnxruntime: ["onnxruntime"],
 };
 const PARAMS = 620;
 
@@ -33,7 +38,7 @@ describe.each([
     });
 
     it("loads the adapter with its row names", () => {
-      expect(set.steppers.filter((s) => !s.variant).map((s) => s.name)).toEqual(names);
+      expect(set.steppers.filter((s) => !s.variant).map((s) => s.name)).toEqual(STEP_ROWS[family]);
       expect(set.trainers.map((t) => t.name)).toEqual(names);
       expect(set.steppers.filter((s) => s.variant).map((s) => s.name)).toEqual(VARIANTS[family]);
     });

@@ -12,6 +12,7 @@ import {
   optionSetToJSON,
 } from "@a2s/core";
 import * as tf from "@tensorflow/tfjs-core";
+import { KERNELS, type Kernel } from "./fused-kernels.js";
 import type { NonFiniteMode } from "./non-finite.js";
 
 /** How an optimizer runs, beside what it computes. */
@@ -23,9 +24,17 @@ export interface OptimizerSettings extends EngineSettings {
    * first step fixes the variable set; without `varList` it takes whatever it is given).
    */
   readonly varList?: readonly tf.Variable[];
+  /**
+   * `"fused"` (default): A2S steps on the cpu and wasm backends, and Adam, RMSProp and SGD
+   * with momentum on cpu, run one fused kernel per variable over the backend's buffers;
+   * everything else (other backends and algorithms, A2S's automatic switch, an
+   * `allReduce` on wasm) runs `"generic"`: core's transforms as tfjs operations. Both give
+   * the same answers (within float32 rounding).
+   */
+  readonly kernel?: Kernel;
 }
 
-const SETTINGS = ["nonFinite", "varList", "allReduce"];
+const SETTINGS = ["nonFinite", "varList", "allReduce", "kernel"];
 
 /** @throws InvalidOptionError an unknown setting or a value of the wrong kind. */
 export function checkSettings(settings: unknown): OptimizerSettings {
@@ -39,7 +48,10 @@ export function checkSettings(settings: unknown): OptimizerSettings {
       throw new InvalidOptionError(key, given[key], `one of ${SETTINGS.join(", ")} (unknown setting)`);
     }
   }
-  const { nonFinite, varList } = given;
+  const { nonFinite, varList, kernel } = given;
+  if (kernel !== undefined && !KERNELS.includes(kernel as Kernel)) {
+    throw new InvalidOptionError("kernel", kernel, '"fused" or "generic"');
+  }
   if (nonFinite !== undefined && nonFinite !== "throw" && nonFinite !== "skip") {
     throw new InvalidOptionError("nonFinite", nonFinite, '"throw" or "skip"');
   }

@@ -37,6 +37,13 @@ import {
 } from "./config.js";
 import { Expr } from "./expr.js";
 import { forgetRanges, keepRanges, proveFinite } from "./finite-proof.js";
+import {
+  forgetFusedBounds,
+  fusedApplies,
+  fusedStep,
+  type Kernel,
+  registerFusedKernels,
+} from "./fused-kernels.js";
 import { checkVarList, type NamedTensor, readGradients } from "./gradients.js";
 import type { NonFiniteMode } from "./non-finite.js";
 import { checkpointFromWeights, scalarWeightName, slotWeightName } from "./optimizer-weights.js";
@@ -100,6 +107,7 @@ export class Optimizer extends tf.Optimizer {
   readonly #backend: TensorBackend;
   readonly #engine: Engine<Expr>;
   readonly #nonFinite: NonFiniteMode;
+  readonly #kernel: Kernel;
   /** Steps the `"skip"` guard discarded since construction or the last load. */
   #skipped: tf.Variable | undefined;
   /** The step count as `getWeights` lists it. */
@@ -115,6 +123,7 @@ export class Optimizer extends tf.Optimizer {
     super();
     const checked = checkSettings(settings);
     this.#nonFinite = checked.nonFinite ?? "throw";
+    this.#kernel = checked.kernel ?? "fused";
     this.#backend = tensorBackend(this.#ops, this.#nonFinite);
     const { allReduce } = checked;
     this.#engine = new Engine(algorithm, this.#backend, {
@@ -162,6 +171,16 @@ export class Optimizer extends tf.Optimizer {
   /** What a step with a non-finite gradient or result does. */
   get nonFinite(): NonFiniteMode {
     return this.#nonFinite;
+  }
+  /**
+   * The kernel the next step runs on the current backend: `"fused"` where the `kernel`
+   * setting allows it and the backend has a fused kernel for the algorithm (A2S without
+   * the automatic switch on cpu and wasm; Adam, RMSProp, SGD with momentum on cpu), else
+   * `"generic"`.
+   */
+  get kernel(): Kernel {
+    if (this.#kernel === "generic") return "generic";
+    return fusedApplies(this.#engine.algorithm, this.#engine.allReduce !== undefined) ? "fused" : "generic";
   }
   /**
    * What the last step did, read from the device when first asked (a few scalars);
@@ -215,6 +234,17 @@ export class Optimizer extends tf.Optimizer {
           grad: Expr.input(grad),
         })),
       );
+      if (this.kernel === "fused") {
+        // Undefined: a non-finite gradient or result, which the generic path below refuses or skips.
+        const fused = fusedStep(engine, prepared);
+        if (fused !== undefined) {
+          engine.commit(prepared, fused);
+          forgetRanges(prepared);
+          return;
+        }
+      }
+      // The fused kernel's bounds on the state do not follow a step it did not take.
+      forgetFusedBounds(prepared.state);
       let outcome: StepOutcome<Expr>;
       let proven: ReturnType<typeof proveFinite>;
       let replayed = false;
@@ -484,6 +514,8 @@ export class SGDMomentum extends Optimizer {
 }
 
 const NAMED_CLASSES: readonly NamedOptimizerClass[] = [A2S, Adam, RMSProp, SGDMomentum] as never;
+
+registerFusedKernels();
 
 // Importing this module registers the classes, so that tf.loadLayersModel finds them.
 for (const cls of [Optimizer, A2S, Adam, RMSProp, SGDMomentum]) tf.serialization.registerClass(cls);

@@ -13,7 +13,7 @@ import {
   type OptimizerUnderTest,
 } from "@a2s/conformance";
 import * as tf from "@tensorflow/tfjs";
-import { Optimizer } from "../src/index.js";
+import { type Kernel, Optimizer } from "../src/index.js";
 import { trainSeedMlp } from "./mlp.js";
 
 interface HostParam {
@@ -38,13 +38,16 @@ function withVariables<R>(params: Record<string, HostParam>, use: (variables: tf
  * The adapter on `backend`, selected by `useBackend` before every optimizer and training
  * run. Node's selector ([`backends.ts`](./backends.ts)) and a browser's differ only in where
  * the wasm backend finds its binaries, so this module imports neither: it loads in both.
+ * Its steps run on the fused kernel where one applies (the default: cpu and wasm) or always
+ * on the generic path.
  */
 export function tfjsAdapter<B extends string>(
   backend: B,
   useBackend: (name: B) => Promise<void>,
+  kernel: Kernel = "fused",
 ): AdapterDescription {
   return {
-    name: `tfjs ${backend}`,
+    name: kernel === "fused" ? `tfjs ${backend}` : `tfjs ${backend} (${kernel})`,
     dtypes: ["float32"],
     async create(description, hostParams: Record<string, HostTensor>, _dtype, settings) {
       await useBackend(backend);
@@ -58,7 +61,7 @@ export function tfjsAdapter<B extends string>(
       // parameter without its gradient.
       const optimizer = withVariables(
         params,
-        (varList) => new Optimizer(algorithmOf(description), { ...settings, varList }),
+        (varList) => new Optimizer(algorithmOf(description), { ...settings, varList, kernel }),
       );
       const under: OptimizerUnderTest = {
         step(grads) {

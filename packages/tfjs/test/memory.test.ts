@@ -17,24 +17,21 @@ afterEach(() => tf.disposeVariables());
 // tensor count whatever the sizes.
 const SHAPES = [[12, 8], [8], [8, 6], [6], [6, 10], [10]];
 
+// Through every phase (Adam, blend, SGD), with a schedule whose rate changes every step,
+// clipping and a group, so that every kind of step value is made.
+const A2S_OPTIONS = () => ({
+  switchIter: 50,
+  blendIters: 100,
+  lrAdam: cosineDecaySchedule({ initValue: 0.01, decaySteps: 500 }),
+  clipNorm: 5,
+  weightDecay: 1e-3,
+  groups: [{ tensors: /_1$|_3$|_5$/, weightDecay: 0 }],
+});
+
 const makers: [string, (nonFinite: "throw" | "skip") => Optimizer][] = [
-  // Through every phase (Adam, blend, SGD), with a schedule whose rate changes every step,
-  // clipping and a group, so that every kind of step value is made.
-  [
-    "A2S",
-    (nonFinite) =>
-      a2s(
-        {
-          switchIter: 50,
-          blendIters: 100,
-          lrAdam: cosineDecaySchedule({ initValue: 0.01, decaySteps: 500 }),
-          clipNorm: 5,
-          weightDecay: 1e-3,
-          groups: [{ tensors: /_1$|_3$|_5$/, weightDecay: 0 }],
-        },
-        { nonFinite },
-      ),
-  ],
+  ["A2S", (nonFinite) => a2s(A2S_OPTIONS(), { nonFinite })],
+  // The fused kernel runs A2S on cpu and wasm by default; the generic path must not leak either.
+  ["A2S (generic kernel)", (nonFinite) => a2s(A2S_OPTIONS(), { nonFinite, kernel: "generic" })],
   [
     "Adam",
     (nonFinite) =>

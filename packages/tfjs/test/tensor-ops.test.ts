@@ -6,6 +6,8 @@ import { TensorOps } from "../src/tensor-ops.js";
 import { useBackend } from "./backends.js";
 
 beforeAll(() => useBackend("cpu"));
+
+const GENERIC = { kernel: "generic" } as const;
 afterEach(() => tf.disposeVariables());
 
 /** Kernels one step runs, and the tensors it makes besides their outputs (uploads). */
@@ -20,7 +22,8 @@ async function profileStep(optimizer: tf.Optimizer, grads: () => tf.NamedTensorM
   return { names: info.kernels.map((k) => k.name), uploads: made - info.kernels.length };
 }
 
-describe("the step as tfjs kernels", () => {
+// The generic path's kernels (the fused kernel runs A2S on cpu by default: fused.test.ts).
+describe("the step as tfjs kernels (generic path)", () => {
   const shapes = { to_w: [6, 4], to_b: [4] };
   const grads = (scale: number) => () =>
     Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, tf.fill(shape, 0.1 * scale)]));
@@ -30,7 +33,7 @@ describe("the step as tfjs kernels", () => {
   test("a blend weight of exactly 1 or 0 skips the other branch's kernels", async () => {
     variables();
     const count = async (options: Parameters<typeof a2s>[0]) => {
-      const optimizer = a2s(options);
+      const optimizer = a2s(options, GENERIC);
       for (let i = 1; i <= 3; i++) optimizer.applyGradients(grads(i)());
       const { names } = await profileStep(optimizer, grads(4));
       optimizer.dispose();
@@ -45,7 +48,7 @@ describe("the step as tfjs kernels", () => {
 
   test("the curvature's (g − prev)² runs as one squaredDifference per variable", async () => {
     variables();
-    const optimizer = a2s();
+    const optimizer = a2s({}, GENERIC);
     optimizer.applyGradients(grads(1)());
     const { names } = await profileStep(optimizer, grads(2));
     expect(names.filter((n) => n === "SquaredDifference")).toHaveLength(2);
@@ -54,8 +57,8 @@ describe("the step as tfjs kernels", () => {
 
   test("hyperparameters are uploaded once: a step uploads only the values that changed (the bias corrections, a scheduled rate)", async () => {
     variables();
-    const constant = a2s();
-    const scheduled = a2s({ lrAdam: cosineDecaySchedule({ initValue: 0.01, decaySteps: 100 }) });
+    const constant = a2s({}, GENERIC);
+    const scheduled = a2s({ lrAdam: cosineDecaySchedule({ initValue: 0.01, decaySteps: 100 }) }, GENERIC);
     for (const optimizer of [constant, scheduled])
       for (let i = 1; i <= 3; i++) optimizer.applyGradients(grads(i)());
     // Two bias corrections, and on cpu the optimizer's copy of each variable's gradient

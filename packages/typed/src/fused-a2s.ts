@@ -57,7 +57,7 @@ export interface Blend {
 }
 
 /** The arrays of one tensor's step. */
-interface Arrays {
+export interface A2SArrays {
   p: FloatArray;
   g: FloatArray;
   m: FloatArray;
@@ -66,7 +66,7 @@ interface Arrays {
   prev: FloatArray;
 }
 
-function arraysOf(prepared: PreparedStep<FloatArray>, k: number): Arrays {
+function arraysOf(prepared: PreparedStep<FloatArray>, k: number): A2SArrays {
   const { param: p, grad: g } = prepared.inputs[k] as { param: FloatArray; grad: FloatArray };
   const own = prepared.state.slots[k] as Record<string, FloatArray>;
   return {
@@ -83,11 +83,25 @@ function arraysOf(prepared: PreparedStep<FloatArray>, k: number): Arrays {
 export const decayRateOf = (s: GroupStep, b: Blend) =>
   s.weightDecay === 0 ? 0 : s.weightDecay * (b.w * s.lrAdam + b.oneMinusW * s.lrSgd);
 
+/** Where one tensor's pass 2 writes: the arrays it reads (in place), or others of their lengths. */
+export interface A2STargets {
+  p: FloatArray;
+  m: FloatArray;
+  v: FloatArray;
+  buf: FloatArray;
+  prev: FloatArray;
+}
+
 /**
- * One tensor's pass 2. The hot loop: no branch inside it (the common case, no clipping
- * and no decay, has a loop of its own without their arithmetic).
+ * One tensor's pass 2, from `source` into `target` (the same arrays to update in place;
+ * new ones for a framework whose buffers must not change, such as tfjs's). The hot loop:
+ * no branch inside it (the common case, no clipping and no decay, has a loop of its own
+ * without their arithmetic). Each element is read before it is written, so the target
+ * may be the source.
  */
-function writeA2S({ p, g, m, v, buf, prev }: Arrays, s: GroupStep, b: Blend): void {
+export function writeA2S(source: Omit<A2SArrays, "prev">, target: A2STargets, s: GroupStep, b: Blend): void {
+  const { p, g, m, v, buf } = source;
+  const { p: pOut, m: mOut, v: vOut, buf: bufOut, prev: prevOut } = target;
   const { beta1, oneMinusBeta1, beta2, oneMinusBeta2, momentum, epsilon } = s;
   const { biasCorrection1: bc1, biasCorrection2: bc2, lrAdam, lrSgd } = s;
   const { c, w, oneMinusW } = b;
@@ -100,11 +114,11 @@ function writeA2S({ p, g, m, v, buf, prev }: Arrays, s: GroupStep, b: Blend): vo
       const vi = beta2 * (v[i] as number) + oneMinusBeta2 * (gi * gi);
       const adam = (lrAdam * (mi / bc1)) / (Math.sqrt(vi / bc2) + epsilon);
       const bi = momentum * (buf[i] as number) + gi;
-      m[i] = mi;
-      v[i] = vi;
-      buf[i] = bi;
-      prev[i] = gi;
-      p[i] = (p[i] as number) - (w * adam + oneMinusW * (lrSgd * bi));
+      mOut[i] = mi;
+      vOut[i] = vi;
+      bufOut[i] = bi;
+      prevOut[i] = gi;
+      pOut[i] = (p[i] as number) - (w * adam + oneMinusW * (lrSgd * bi));
     }
     return;
   }
@@ -115,16 +129,16 @@ function writeA2S({ p, g, m, v, buf, prev }: Arrays, s: GroupStep, b: Blend): vo
     const vi = beta2 * (v[i] as number) + oneMinusBeta2 * (gi * gi);
     const adam = (lrAdam * (mi / bc1)) / (Math.sqrt(vi / bc2) + epsilon);
     const bi = momentum * (buf[i] as number) + gi;
-    m[i] = mi;
-    v[i] = vi;
-    buf[i] = bi;
-    prev[i] = gi;
-    p[i] = pi - (w * adam + oneMinusW * (lrSgd * bi) + decayRate * pi);
+    mOut[i] = mi;
+    vOut[i] = vi;
+    bufOut[i] = bi;
+    prevOut[i] = gi;
+    pOut[i] = pi - (w * adam + oneMinusW * (lrSgd * bi) + decayRate * pi);
   }
 }
 
 /** Pass 2 computed without writing, for a step its bounds cannot prove finite: refuses the first non-finite result. */
-function checkA2S(prepared: PreparedStep<FloatArray>, k: number, s: GroupStep, b: Blend): void {
+export function checkA2S(prepared: PreparedStep<FloatArray>, k: number, s: GroupStep, b: Blend): void {
   const { p, g, m, v, buf } = arraysOf(prepared, k);
   const { beta1, oneMinusBeta1, beta2, oneMinusBeta2, momentum, epsilon } = s;
   const { biasCorrection1: bc1, biasCorrection2: bc2, lrAdam, lrSgd } = s;
@@ -182,7 +196,8 @@ export const JS_A2S_PASSES: A2SPasses = {
       });
     }
     steps.forEach((s, k) => {
-      writeA2S(arraysOf(prepared, k), s, blend);
+      const arrays = arraysOf(prepared, k);
+      writeA2S(arrays, arrays, s, blend);
     });
   },
 };

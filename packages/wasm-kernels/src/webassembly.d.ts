@@ -6,6 +6,8 @@ declare namespace WebAssembly {
   class Memory {
     constructor(descriptor: { initial: number; maximum?: number });
     readonly buffer: ArrayBuffer;
+    /** Adds pages; the old `buffer` is detached (a host's memory may grow between kernel calls). */
+    grow(delta: number): number;
   }
   class Module {
     constructor(bytes: Uint8Array);

@@ -31,8 +31,9 @@ export interface StepAdapter {
   takesOptions?: boolean;
   /**
    * Cheap enough per step to time at every size, `--quick` included: typed's SIMD and
-   * fused kernels, whose 1e7 rows are the bandwidth figures, and the WebAssembly kernels;
-   * their 1e7 rows are held to the C limit.
+   * fused kernels, whose 1e7 rows are the bandwidth figures, and the WebAssembly kernels
+   * (their 1e7 rows are held to the C limit); tfjs's fused kernel, whose 1e7 rows are its
+   * goal's against tf.train.adam.
    */
   cheapAtEverySize?: boolean;
   /**
