@@ -5,11 +5,10 @@
  */
 import { type A2SOptions, cosineDecaySchedule, warmupCosineDecaySchedule } from "@a2s/core";
 import type { StepAdapter, Stepper } from "./adapters/types.js";
-import { timeSideBySide } from "./measure.js";
 import type { RunPlan } from "./plan.js";
 import type { FeatureRow } from "./results.js";
 import { MLP_PARAMS, shapesFor } from "./shapes.js";
-import { firstLine, runsAt } from "./steps.js";
+import { firstLine, runsAt, timeSteppers } from "./steps.js";
 
 /** Goal (issue 12): A2S with every feature costs under this many plain A2S steps. */
 export const FEATURES_GOAL = 1.15;
@@ -52,10 +51,7 @@ export async function featureRows(
     let pair: Stepper[] = [];
     try {
       pair = [await adapter.make("A2S", shapes), await adapter.make("A2S", shapes, featuredA2SOptions(size))];
-      const [plain, featured] = await timeSideBySide(
-        pair.map((stepper) => ({ run: () => stepper.step(), async: stepper.async })),
-        plan.timing(size, adapter.cheapAtEverySize),
-      );
+      const [plain, featured] = await timeSteppers(pair, plan.timing(size, adapter.cheapAtEverySize));
       row.plainMs = plain?.ms ?? null;
       row.featuresMs = featured?.ms ?? null;
       row.samples = Math.min(plain?.samples ?? 0, featured?.samples ?? 0);

@@ -1,6 +1,6 @@
 /** The optimizer-step rows: A2S beside Adam in one adapter, and the state each keeps. */
 import type { StepAdapter, Stepper } from "./adapters/types.js";
-import { timeSideBySide } from "./measure.js";
+import { type Timing, type TimingPlan, timeSideBySide } from "./measure.js";
 import type { RunPlan } from "./plan.js";
 import type { Kind, MemoryRow, StepRow } from "./results.js";
 import { MLP_PARAMS, shapesFor } from "./shapes.js";
@@ -38,10 +38,7 @@ export async function stepRows(
     let pair: Stepper[] = [];
     try {
       pair = [await adapter.make("A2S", shapes), await adapter.make("Adam", shapes)];
-      const [a2s, adam] = await timeSideBySide(
-        pair.map((stepper) => ({ run: () => stepper.step(), async: stepper.async })),
-        plan.timing(size, adapter.cheapAtEverySize),
-      );
+      const [a2s, adam] = await timeSteppers(pair, plan.timing(size, adapter.cheapAtEverySize));
       row.a2sMs = a2s?.ms ?? null;
       row.adamMs = adam?.ms ?? null;
       row.samples = Math.min(a2s?.samples ?? 0, adam?.samples ?? 0);
@@ -67,6 +64,14 @@ export async function stepRows(
     }
   }
   return { steps, memory };
+}
+
+/** Medians of the steppers' steps, measured side by side in alternating rounds. */
+export function timeSteppers(steppers: readonly Stepper[], timing: TimingPlan): Promise<Timing[]> {
+  return timeSideBySide(
+    steppers.map((stepper) => ({ run: () => stepper.step(), async: stepper.async })),
+    timing,
+  );
 }
 
 export function firstLine(error: unknown): string {

@@ -1,6 +1,7 @@
 /** The A2S step's two passes over float32 tensors held in WebAssembly memory. */
 import { type GradientStats, KernelMemory } from "./kernel-memory.js";
-import { type A2SScalars, checkClip, foldA2S } from "./scalars.js";
+import { a2sUpdateAt } from "./passes.js";
+import { type A2SScalars, checkClip } from "./scalars.js";
 
 /** A tensor's arrays for A2S: the parameters, the gradient and the four state slots. */
 export type A2SArrayName = "param" | "grad" | "m" | "v" | "buf" | "prev";
@@ -32,27 +33,6 @@ export class A2SKernels extends KernelMemory<A2SArrayName> {
    * the clipped gradient in `prev`. The scalars are checked before anything changes.
    */
   update(index: number, scalars: Readonly<A2SScalars>): void {
-    const at = this.offsetsOf(index);
-    const k = foldA2S(scalars);
-    this.kernels.a2sUpdate(
-      at.param,
-      at.grad,
-      at.m,
-      at.v,
-      at.buf,
-      at.prev,
-      this.lengths[index] as number,
-      k.clip,
-      k.beta1,
-      k.oneMinusBeta1,
-      k.beta2,
-      k.oneMinusBeta2,
-      k.momentum,
-      k.epsilon,
-      k.adamRate,
-      k.invBc2,
-      k.sgdRate,
-      k.decayRate,
-    );
+    a2sUpdateAt(this.kernels, this.offsetsOf(index), this.lengths[index] as number, scalars);
   }
 }

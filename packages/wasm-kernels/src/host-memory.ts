@@ -5,17 +5,8 @@
  */
 import type { GradientStats } from "./kernel-memory.js";
 import { instantiate, type KernelExports } from "./module.js";
-import { type A2SScalars, checkClip, foldA2S } from "./scalars.js";
-
-/** Byte offsets of one tensor's A2S arrays in the host's memory (float32, 4-byte aligned). */
-export interface A2SOffsets {
-  param: number;
-  grad: number;
-  m: number;
-  v: number;
-  buf: number;
-  prev: number;
-}
+import { type A2SOffsets, a2sUpdateAt, gradientStatsAt } from "./passes.js";
+import { type A2SScalars, checkClip } from "./scalars.js";
 
 export class A2SHostKernels {
   readonly #memory: WebAssembly.Memory;
@@ -35,16 +26,8 @@ export class A2SHostKernels {
   /** Pass 1 over `n` gradient and previous-gradient elements; `clip` as {@link A2SKernels.gradientStats}. */
   gradientStats(grad: number, prev: number, n: number, clip = 1): GradientStats {
     checkClip(clip);
-    const c = Math.fround(clip);
-    this.#kernels.gradientStats(grad, prev, n, c, this.#stats);
-    let s = new Float64Array(this.#memory.buffer, this.#stats, 4);
-    let finite = true;
-    if (!(Number.isFinite(s[0]) && Number.isFinite(s[1]))) {
-      this.#kernels.gradientStatsExact(grad, prev, n, c, this.#stats);
-      s = new Float64Array(this.#memory.buffer, this.#stats, 4);
-      finite = s[3] === 1;
-    }
-    return { sumSquares: s[0] as number, diffSquares: s[1] as number, maxAbs: s[2] as number, finite };
+    const stats = () => new Float64Array(this.#memory.buffer, this.#stats, 4);
+    return gradientStatsAt(this.#kernels, stats, this.#stats, grad, prev, n, clip);
   }
 
   /** Σp² of `n` parameters (the same pass, changing nothing). */
@@ -54,26 +37,6 @@ export class A2SHostKernels {
 
   /** Pass 2 in place: `m`, `v`, `buf`, `param` updated, the clipped gradient stored in `prev`. */
   update(at: Readonly<A2SOffsets>, n: number, scalars: Readonly<A2SScalars>): void {
-    const k = foldA2S(scalars);
-    this.#kernels.a2sUpdate(
-      at.param,
-      at.grad,
-      at.m,
-      at.v,
-      at.buf,
-      at.prev,
-      n,
-      k.clip,
-      k.beta1,
-      k.oneMinusBeta1,
-      k.beta2,
-      k.oneMinusBeta2,
-      k.momentum,
-      k.epsilon,
-      k.adamRate,
-      k.invBc2,
-      k.sgdRate,
-      k.decayRate,
-    );
+    a2sUpdateAt(this.#kernels, at, n, scalars);
   }
 }

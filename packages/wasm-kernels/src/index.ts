@@ -13,7 +13,8 @@ export {
   SGDMomentumKernels,
 } from "./baseline-kernels.js";
 export { KernelInputError, WasmSimdUnavailableError } from "./errors.js";
-export { A2SHostKernels, type A2SOffsets } from "./host-memory.js";
+export { A2SHostKernels } from "./host-memory.js";
 export type { GradientStats, KernelMemory } from "./kernel-memory.js";
 export { simdKernelsSupported } from "./module.js";
+export type { A2SOffsets } from "./passes.js";
 export type { A2SScalars, AdamScalars, RMSPropScalars, SGDMomentumScalars } from "./scalars.js";

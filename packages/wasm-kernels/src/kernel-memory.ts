@@ -6,6 +6,7 @@
 import { KernelInputError } from "./errors.js";
 import { layout, STATS_OFFSET } from "./layout.js";
 import { instantiate, type KernelExports } from "./module.js";
+import { gradientStatsAt } from "./passes.js";
 
 /** Pass 1's results for one tensor. */
 export interface GradientStats {
@@ -80,19 +81,8 @@ export class KernelMemory<Name extends string> {
     return this.at[index] as Record<Name, number>;
   }
 
-  /**
-   * Pass 1 over `grad` and `prev` (byte offsets): the fast pass, and the exact one when the
-   * fast sums are not finite (a non-finite gradient, or float32 squares that overflowed).
-   */
+  /** Pass 1 over `grad` and `prev` (byte offsets), see {@link gradientStatsAt}. */
   protected stats(grad: number, prev: number, n: number, clip: number): GradientStats {
-    const c = Math.fround(clip);
-    const s = this.#stats;
-    this.kernels.gradientStats(grad, prev, n, c, STATS_OFFSET);
-    let finite = true;
-    if (!(Number.isFinite(s[0]) && Number.isFinite(s[1]))) {
-      this.kernels.gradientStatsExact(grad, prev, n, c, STATS_OFFSET);
-      finite = s[3] === 1;
-    }
-    return { sumSquares: s[0] as number, diffSquares: s[1] as number, maxAbs: s[2] as number, finite };
+    return gradientStatsAt(this.kernels, () => this.#stats, STATS_OFFSET, grad, prev, n, clip);
   }
 }
