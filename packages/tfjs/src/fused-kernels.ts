@@ -98,8 +98,8 @@ function simdKernelsOf(backend: WasmBackend): A2SHostKernels | null {
     kernels = null;
     // Emscripten's module keeps its WebAssembly.Memory as the instance's export `memory`.
     if (typeof (memory as { grow?: unknown } | undefined)?.grow === "function" && simdKernelsSupported()) {
-      // Pass 1 writes its four float64 sums here; malloc aligns to 8 bytes at least.
-      kernels = new A2SHostKernels(memory as HostMemory, backend.wasm._malloc(32));
+      // Pass 1 writes its float64 sums here; malloc aligns to 8 bytes at least.
+      kernels = new A2SHostKernels(memory as HostMemory, backend.wasm._malloc(A2SHostKernels.STATS_BYTES));
     }
     simdByBackend.set(backend, kernels);
   }
@@ -381,16 +381,26 @@ function fusedA2SStep(engine: Engine<Expr>, prepared: PreparedStep<Expr>): StepO
       let gradSquares = 0;
       let differenceSquares = 0;
       let paramSquares = 0;
+      let gradPrev = 0;
+      let prevSquares = 0;
       for (const [k, own] of tensors.entries()) {
         const n = sizes[k] as number;
-        const stats = simd.gradientStats(offset(own.g), offset(own.prev), n);
+        const stats = simd.gradientStats(
+          offset(own.g),
+          offset(own.prev),
+          n,
+          1,
+          withDecay ? offset(own.p) : undefined,
+        );
         // The JavaScript pass finds the culprit (and throws, and the generic path takes the step).
         if (!stats.finite) return gradientSums(step, true, withDecay);
         gradSquares += stats.sumSquares;
         differenceSquares += stats.diffSquares;
-        if (withDecay) paramSquares += simd.paramSumSquares(offset(own.p), n);
+        gradPrev += stats.gradPrev;
+        prevSquares += stats.prevSquares;
+        paramSquares += stats.paramSquares ?? 0;
       }
-      return { gradSquares, differenceSquares, paramSquares };
+      return { gradSquares, differenceSquares, paramSquares, gradPrev, prevSquares };
     },
     clippedDifferenceSquares(step, c) {
       // A factor below the smallest float32 would be 0 in the SIMD kernels.

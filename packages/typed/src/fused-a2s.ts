@@ -18,6 +18,7 @@ import {
 } from "@a2s/core";
 import {
   boundsOf,
+  clippedDifferenceFromSums,
   clippedDifferenceSquares,
   clipping,
   type FusedKernel,
@@ -174,7 +175,7 @@ export interface A2SPlan {
 /** Where a fused A2S step's passes run. */
 export interface A2SPasses {
   /**
-   * Pass 1 over every tensor: Σg², Σ(g − prev)² and, with weight decay, Σp².
+   * Pass 1 over every tensor: Σg², Σ(g − prev)², Σg·prev, Σprev² and, with weight decay, Σp².
    * @throws NonFiniteGradientError at the first non-finite gradient element.
    */
   sums(prepared: PreparedStep<FloatArray>, withDecay: boolean): GradientSums;
@@ -221,7 +222,10 @@ export function* a2sStep(
 
   const sums = passes.sums(prepared, withDecay);
   const { factor: c, norm } = yield* clipping(clipNorm, sums.gradSquares);
-  const local = c === 1 ? sums.differenceSquares : passes.clippedDifferenceSquares(prepared, c);
+  const local =
+    c === 1
+      ? sums.differenceSquares
+      : (clippedDifferenceFromSums(prepared, sums, c) ?? passes.clippedDifferenceSquares(prepared, c));
   const differenceSquares = (yield Float64Array.of(local))[0] as number;
   const curvature = t === 1 ? 0 : Math.sqrt(differenceSquares);
   const lrScale = curvatureK === 0 ? 1 : 1 / (1 + curvatureK * curvature);

@@ -88,12 +88,19 @@ export interface GradientSums {
   readonly differenceSquares: number;
   /** Σ p², when asked for. */
   readonly paramSquares: number;
+  /**
+   * Σ g·prev and Σ prev², where the pass gives them (with the difference): Σ (c·g − prev)²
+   * for a clipping factor c then needs no second pass (see {@link clippedDifferenceFromSums}).
+   */
+  readonly gradPrev?: number;
+  readonly prevSquares?: number;
 }
 
 /**
- * The first pass: reads every gradient once (and `prev` or the parameter when asked).
- * A NaN or ±Infinity makes Σg² non-finite; only then are the gradients searched for the
- * culprit (a finite sum that overflows is no error: the generic path sees the same).
+ * The first pass: reads every gradient once (and `prev` or the parameter when asked), in
+ * one loop per tensor. A NaN or ±Infinity makes Σg² non-finite; only then are the
+ * gradients searched for the culprit (a finite sum that overflows is no error: the
+ * generic path sees the same).
  *
  * @throws NonFiniteGradientError at the first non-finite gradient element.
  */
@@ -105,17 +112,46 @@ export function gradientSums(
   let gradSquares = 0;
   let differenceSquares = 0;
   let paramSquares = 0;
+  let gradPrev = 0;
+  let prevSquares = 0;
   prepared.inputs.forEach(({ grad: g, param: p }, k) => {
     let g2 = 0;
     let d2 = 0;
     let p2 = 0;
+    let gp = 0;
+    let pp = 0;
+    // Four loops rather than one with tests inside: each is the hot loop of some step.
     if (withDifference) {
       const prev = prepared.state.slots[k]?.prev as FloatArray;
+      if (withParams) {
+        for (let i = 0; i < g.length; i++) {
+          const gi = g[i] as number;
+          const qi = prev[i] as number;
+          const pi = p[i] as number;
+          const d = gi - qi;
+          g2 += gi * gi;
+          d2 += d * d;
+          gp += gi * qi;
+          pp += qi * qi;
+          p2 += pi * pi;
+        }
+      } else {
+        for (let i = 0; i < g.length; i++) {
+          const gi = g[i] as number;
+          const qi = prev[i] as number;
+          const d = gi - qi;
+          g2 += gi * gi;
+          d2 += d * d;
+          gp += gi * qi;
+          pp += qi * qi;
+        }
+      }
+    } else if (withParams) {
       for (let i = 0; i < g.length; i++) {
         const gi = g[i] as number;
-        const d = gi - (prev[i] as number);
+        const pi = p[i] as number;
         g2 += gi * gi;
-        d2 += d * d;
+        p2 += pi * pi;
       }
     } else {
       for (let i = 0; i < g.length; i++) {
@@ -123,15 +159,11 @@ export function gradientSums(
         g2 += gi * gi;
       }
     }
-    if (withParams) {
-      for (let i = 0; i < p.length; i++) {
-        const pi = p[i] as number;
-        p2 += pi * pi;
-      }
-    }
     gradSquares += g2;
     differenceSquares += d2;
     paramSquares += p2;
+    gradPrev += gp;
+    prevSquares += pp;
   });
   if (gradSquares - gradSquares !== 0) {
     const bad = firstNonFinite(prepared.inputs.map((input) => input.grad));
@@ -143,7 +175,38 @@ export function gradientSums(
       );
     }
   }
-  return { gradSquares, differenceSquares, paramSquares };
+  return withDifference
+    ? { gradSquares, differenceSquares, paramSquares, gradPrev, prevSquares }
+    : { gradSquares, differenceSquares, paramSquares };
+}
+
+/**
+ * The smallest share of c²Σg² + Σprev² that Σ (c·g − prev)² may be when it is taken from
+ * the sums: below it the subtraction cancels, and each halving of the share would double
+ * the sums' own rounding error in the result. At 1/4 the result's error is at most about
+ * four times the sums' (two bits), which float32 state does not see; consecutive
+ * gradients of stochastic training are far from it (the share is near 1 when they are
+ * unrelated), and a step under it takes the exact pass.
+ */
+export const FROM_SUMS_MIN_SHARE = 1 / 4;
+
+/**
+ * Σ (c·g − prev)² from pass 1's sums, c²Σg² − 2cΣg·prev + Σprev², saving clipping's second
+ * pass over the gradients; undefined where the exact pass must run instead: a float64
+ * tensor (whose state would see the rounding), sums a pass did not give, or a share under
+ * {@link FROM_SUMS_MIN_SHARE}.
+ */
+export function clippedDifferenceFromSums(
+  prepared: PreparedStep<FloatArray>,
+  sums: GradientSums,
+  c: number,
+): number | undefined {
+  const { gradPrev, prevSquares } = sums;
+  if (gradPrev === undefined || prevSquares === undefined) return undefined;
+  if (prepared.dtypes.some((dtype) => dtype !== "float32")) return undefined;
+  const spread = c * c * sums.gradSquares + prevSquares;
+  const difference = spread - 2 * c * gradPrev;
+  return difference >= FROM_SUMS_MIN_SHARE * spread && Number.isFinite(difference) ? difference : undefined;
 }
 
 /** Σ (c·g − prev)², for a step whose clipping factor `c` is not 1. */

@@ -58,33 +58,47 @@ export interface SimdKernel {
   create(sizes: readonly number[]): SimdRunner;
 }
 
+/** One tensor's pass 1 in the kernels: what {@link sumsIn} adds up. */
+interface TensorStats {
+  sumSquares: number;
+  finite: boolean;
+  diffSquares?: number;
+  gradPrev?: number;
+  prevSquares?: number;
+  paramSquares?: number;
+}
+
 /**
- * Pass 1 in the kernels: readies the memory, then adds each tensor's sums (`stats`), and
- * Σp² from the parameters when asked.
+ * Pass 1 in the kernels: readies the memory, then adds each tensor's sums (`stats`, which
+ * reads the parameters too for Σp² when `withDecay`).
  * @throws NonFiniteGradientError at the first non-finite gradient element.
  */
 function sumsIn(
   memory: SimdMemory,
   prepared: PreparedStep<FloatArray>,
   withDecay: boolean,
-  stats: (k: number) => { sumSquares: number; diffSquares?: number; finite: boolean },
+  stats: (k: number, withParams: boolean) => TensorStats,
 ): GradientSums {
   memory.enter(prepared);
   const { kernels } = memory;
   let gradSquares = 0;
   let differenceSquares = 0;
   let paramSquares = 0;
+  let gradPrev = 0;
+  let prevSquares = 0;
   prepared.tensors.forEach((info, k) => {
-    const s = stats(k);
+    const s = stats(k, withDecay);
     if (!s.finite) {
       const index = kernels.firstNonFinite(k);
       throw new NonFiniteGradientError(info.name, index, memory.views(k).grad?.[index] as number);
     }
     gradSquares += s.sumSquares;
     differenceSquares += s.diffSquares ?? 0;
-    if (withDecay) paramSquares += kernels.paramStats(k).sumSquares;
+    gradPrev += s.gradPrev ?? 0;
+    prevSquares += s.prevSquares ?? 0;
+    paramSquares += s.paramSquares ?? 0;
   });
-  return { gradSquares, differenceSquares, paramSquares };
+  return { gradSquares, differenceSquares, paramSquares, gradPrev, prevSquares };
 }
 
 /** A2S: pass 1 with the previous gradient, pass 2 in the kernels or, unproven, in JavaScript. */
@@ -92,7 +106,8 @@ function a2sRunner(sizes: readonly number[]): SimdRunner {
   const kernels = new A2SKernels(sizes);
   const memory = new SimdMemory(kernels, ["m", "v", "buf", "prev"]);
   const passes: A2SPasses = {
-    sums: (prepared, withDecay) => sumsIn(memory, prepared, withDecay, (k) => kernels.gradientStats(k)),
+    sums: (prepared, withDecay) =>
+      sumsIn(memory, prepared, withDecay, (k, withParams) => kernels.gradientStats(k, 1, withParams)),
     clippedDifferenceSquares(prepared, c) {
       // A factor below the smallest float32 would be 0 in the kernels.
       if (Math.fround(c) === 0) return JS_A2S_PASSES.clippedDifferenceSquares(prepared, c);
@@ -124,7 +139,7 @@ function a2sRunner(sizes: readonly number[]): SimdRunner {
 
 /** A kernel set of a baseline: its arrays' owner and its per-tensor update. */
 interface BaselineKernels<K> extends KernelMemory<string> {
-  gradientStats(index: number): { sumSquares: number; finite: boolean };
+  gradientStats(index: number, withParams: boolean): TensorStats;
   update(index: number, scalars: K): void;
 }
 
@@ -140,7 +155,8 @@ function baselineRunner<S, K>(
     const kernels = make(sizes);
     const memory = new SimdMemory(kernels, slots);
     const passes: BaselinePasses<S> = {
-      sums: (prepared, withDecay) => sumsIn(memory, prepared, withDecay, (k) => kernels.gradientStats(k)),
+      sums: (prepared, withDecay) =>
+        sumsIn(memory, prepared, withDecay, (k, withParams) => kernels.gradientStats(k, withParams)),
       write(prepared, plan) {
         if (!plan.safeInFloat32) return js.write(prepared, plan);
         plan.steps.forEach((s, k) => {

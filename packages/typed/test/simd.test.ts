@@ -6,7 +6,10 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { relativeError, TOLERANCE } from "@a2s/conformance";
+import type { FloatArray, PreparedStep } from "@a2s/core";
+import { mulberry32 } from "@a2s/random";
 import { describe, expect, test } from "vitest";
+import { clippedDifferenceFromSums, FROM_SUMS_MIN_SHARE } from "../src/fused-step.js";
 import * as typed from "../src/index.js";
 import {
   A2S,
@@ -342,5 +345,59 @@ describe("without WebAssembly", () => {
     const simd = fallbackTrajectory(typed, {});
     expect(simd.kernel).toBe("simd");
     expect(simd.params).not.toEqual(fused.params);
+  });
+});
+
+describe("clipping's Σ(c·g − prev)² taken from pass 1's sums", () => {
+  const sums = { gradSquares: 4, differenceSquares: 0, paramSquares: 0, gradPrev: 1, prevSquares: 3 };
+  const float32 = { dtypes: ["float32", "float32"] } as unknown as PreparedStep<FloatArray>;
+
+  test("is c²Σg² − 2cΣg·prev + Σprev² for float32 tensors", () => {
+    // 0.25·4 − 2·0.5·1 + 3 = 3, a share of 3/4 of c²Σg² + Σprev² = 4.
+    expect(clippedDifferenceFromSums(float32, sums, 0.5)).toBe(3);
+  });
+
+  test("is left to the exact pass for a float64 tensor, for sums without Σg·prev, and where it cancels", () => {
+    const mixed = { dtypes: ["float32", "float64"] } as unknown as PreparedStep<FloatArray>;
+    expect(clippedDifferenceFromSums(mixed, sums, 0.5)).toBeUndefined();
+    const { gradPrev: _, ...withoutProducts } = sums;
+    expect(clippedDifferenceFromSums(float32, withoutProducts, 0.5)).toBeUndefined();
+    // 0.25·4 − 2·0.5·3.9 + 3 = 0.1: a share of 0.025, under FROM_SUMS_MIN_SHARE.
+    expect(FROM_SUMS_MIN_SHARE).toBeGreaterThan(0.025);
+    expect(clippedDifferenceFromSums(float32, { ...sums, gradPrev: 3.9 }, 0.5)).toBeUndefined();
+  });
+
+  /**
+   * Gradients that barely change while clipped every step: c·g is within 1e-4 of prev
+   * elementwise, so Σ(c·g − prev)² is about 1e-8 of c²Σg² + Σprev², below what the kernels'
+   * float32 block sums resolve. A curvature factor that makes the curvature count then
+   * shows any step that took the difference from the sums instead of the exact pass.
+   */
+  test.each([
+    "simd",
+    "fused",
+  ] as const)("%s: gradients whose difference cancels in the sums match the generic kernel (the SIMD kernels' float32 sums need the exact pass here)", (kernel) => {
+    const options: Partial<A2SOptions> = { clipNorm: 1, curvatureK: 5000, lrAdam: 0.01 };
+    const base = params32(3);
+    const start = params32(5);
+    const make = (k: Kernel) => new A2S(options, { kernel: k });
+    const fast = make(kernel);
+    const generic = make("generic");
+    const a = cloneRecord(start);
+    const b = cloneRecord(start);
+    for (let step = 1; step <= 20; step++) {
+      const r = mulberry32(step);
+      const g = Object.fromEntries(
+        Object.entries(base).map(([name, x]) => [
+          name,
+          Float32Array.from(x, (v) => 40 * v * (1 + 1e-4 * (2 * r() - 1))),
+        ]),
+      );
+      fast.update(a, g);
+      generic.update(b, g);
+    }
+    // The curvature was in play: a larger one than the generic kernel's would show beyond the tolerance.
+    expect(fast.diagnostics?.lrScale).toBeLessThan(0.9);
+    expect(worstError(a, b)).toBeLessThanOrEqual(TOLERANCE.float32);
   });
 });

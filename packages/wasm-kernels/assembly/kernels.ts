@@ -46,69 +46,134 @@ function maxLane(x: v128): f32 {
 }
 
 /**
- * Pass 1 for one tensor: writes to `out` (three f64) the sum of g^2, the sum of
- * (c*g - prev)^2 and max |g|. Squares are summed in f32 within a block and in f64 across
- * blocks. A NaN or ±Infinity in g makes the first sum NaN or infinite, and so does a
- * finite g whose f32 square overflows: either way the host asks gradientStatsExact,
- * which tells the two apart.
+ * Pass 1 for one tensor: writes to `out` (f64) the sum of g^2, the sum of (c*g - prev)^2,
+ * max |g|, a slot gradientStatsExact fills, the sum of g*prev and the sum of prev^2 (with
+ * which the host can compute the sum of (c*g - prev)^2 for another c without a second
+ * pass) and, when `withParams` is not 0, the sum of p^2 (a bound the host needs for a step
+ * with weight decay, read here rather than in a pass of its own). Squares are summed in
+ * f32 within a block and in f64 across blocks. A NaN or ±Infinity in g makes the first sum
+ * NaN or infinite, and so does a finite g whose f32 square overflows: either way the host
+ * asks gradientStatsExact, which tells the two apart.
  */
-export function gradientStats(g: usize, prev: usize, n: i32, c: f32, out: usize): void {
+export function gradientStats(
+  g: usize,
+  prev: usize,
+  p: usize,
+  n: i32,
+  c: f32,
+  withParams: i32,
+  out: usize,
+): void {
   const cv = f32x4.splat(c);
   let sumSq = f64x2.splat(0);
   let sumDiff = f64x2.splat(0);
+  let sumGp = f64x2.splat(0);
+  let sumPp = f64x2.splat(0);
+  let sumP = f64x2.splat(0);
   let maxAbs = f32x4.splat(0);
   const vectorBytes = (<usize>(n & ~3)) << 2;
   let o: usize = 0;
   while (o < vectorBytes) {
+    const blockStart = o;
     const blockEnd = min(vectorBytes, o + (BLOCK << 2));
     let blockSq = f32x4.splat(0);
     let blockDiff = f32x4.splat(0);
+    let blockGp = f32x4.splat(0);
+    let blockPp = f32x4.splat(0);
     for (; o < blockEnd; o += 16) {
       const gv = v128.load(g + o);
-      const d = f32x4.sub(f32x4.mul(cv, gv), v128.load(prev + o));
+      const pv = v128.load(prev + o);
+      const d = f32x4.sub(f32x4.mul(cv, gv), pv);
       blockSq = f32x4.add(blockSq, f32x4.mul(gv, gv));
       blockDiff = f32x4.add(blockDiff, f32x4.mul(d, d));
+      blockGp = f32x4.add(blockGp, f32x4.mul(gv, pv));
+      blockPp = f32x4.add(blockPp, f32x4.mul(pv, pv));
       // pmax is one instruction; a NaN here is caught by the sums, so its NaN rule does not matter.
       maxAbs = f32x4.pmax(maxAbs, f32x4.abs(gv));
     }
+    if (withParams) {
+      // The parameters' block right after the gradient's: the loop above stays branch-free.
+      let blockP = f32x4.splat(0);
+      for (let q = blockStart; q < blockEnd; q += 16) {
+        const x = v128.load(p + q);
+        blockP = f32x4.add(blockP, f32x4.mul(x, x));
+      }
+      sumP = f64x2.add(sumP, widen(blockP));
+    }
     sumSq = f64x2.add(sumSq, widen(blockSq));
     sumDiff = f64x2.add(sumDiff, widen(blockDiff));
+    sumGp = f64x2.add(sumGp, widen(blockGp));
+    sumPp = f64x2.add(sumPp, widen(blockPp));
   }
   let sq = sumLanes64(sumSq);
   let diff = sumLanes64(sumDiff);
+  let gp = sumLanes64(sumGp);
+  let pp = sumLanes64(sumPp);
+  let ps = sumLanes64(sumP);
   let top = maxLane(maxAbs);
   for (let tail = vectorBytes; tail < (<usize>n) << 2; tail += 4) {
     const gi = load<f32>(g + tail);
-    const d = c * gi - load<f32>(prev + tail);
+    const pi = load<f32>(prev + tail);
+    const d = c * gi - pi;
     sq += <f64>(gi * gi);
     diff += <f64>(d * d);
+    gp += <f64>(gi * pi);
+    pp += <f64>(pi * pi);
+    if (withParams) {
+      const x = load<f32>(p + tail);
+      ps += <f64>(x * x);
+    }
     top = max(top, abs(gi));
   }
   store<f64>(out, sq);
   store<f64>(out, diff, 8);
   store<f64>(out, <f64>top, 16);
+  store<f64>(out, gp, 32);
+  store<f64>(out, pp, 40);
+  store<f64>(out, withParams ? ps : 0, 48);
 }
 
 /**
  * Pass 1 in f64 throughout, element by element, for when gradientStats's sums came out
- * non-finite. The same three results, and a fourth f64: 1 when every g is finite (f64
+ * non-finite. The same results, and in the fourth f64: 1 when every g is finite (f64
  * squares of f32 values cannot overflow, so the sum of g^2 is finite exactly then), else 0.
  */
-export function gradientStatsExact(g: usize, prev: usize, n: i32, c: f32, out: usize): void {
+export function gradientStatsExact(
+  g: usize,
+  prev: usize,
+  p: usize,
+  n: i32,
+  c: f32,
+  withParams: i32,
+  out: usize,
+): void {
   let sq: f64 = 0;
   let diff: f64 = 0;
+  let gp: f64 = 0;
+  let pp: f64 = 0;
+  let ps: f64 = 0;
   let top: f32 = 0;
   for (let o: usize = 0; o < (<usize>n) << 2; o += 4) {
     const gi = load<f32>(g + o);
-    const d = <f64>(c * gi) - <f64>load<f32>(prev + o);
+    const pi = <f64>load<f32>(prev + o);
+    const d = <f64>(c * gi) - pi;
     sq += <f64>gi * <f64>gi;
     diff += d * d;
+    gp += <f64>gi * pi;
+    pp += pi * pi;
+    if (withParams) {
+      const x = <f64>load<f32>(p + o);
+      ps += x * x;
+    }
     top = max(top, abs(gi));
   }
   store<f64>(out, sq);
   store<f64>(out, diff, 8);
   store<f64>(out, <f64>top, 16);
   store<f64>(out, sq - sq === 0 ? 1 : 0, 24);
+  store<f64>(out, gp, 32);
+  store<f64>(out, pp, 40);
+  store<f64>(out, ps, 48);
 }
 
 /** Index of the first NaN or ±Infinity in g, or -1. */

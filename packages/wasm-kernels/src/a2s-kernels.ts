@@ -19,13 +19,20 @@ export class A2SKernels extends KernelMemory<A2SArrayName> {
   }
 
   /**
-   * Pass 1 for tensor `index`: reads `grad` and `prev` and changes nothing. `clip` (rounded
-   * to float32) scales the gradient in the difference only; 1 means no clipping.
+   * Pass 1 for tensor `index`: reads `grad` and `prev`, and `param` when `withParams` (for
+   * `paramSquares`), and changes nothing. `clip` (rounded to float32) scales the gradient
+   * in the difference only; 1 means no clipping.
    */
-  gradientStats(index: number, clip = 1): GradientStats {
+  gradientStats(index: number, clip = 1, withParams = false): GradientStats {
     const at = this.offsetsOf(index);
     checkClip(clip);
-    return this.stats(at.grad, at.prev, this.lengths[index] as number, clip);
+    return this.stats(
+      at.grad,
+      at.prev,
+      this.lengths[index] as number,
+      clip,
+      withParams ? at.param : undefined,
+    );
   }
 
   /**

@@ -11,13 +11,26 @@ import {
 
 /** Kernels whose first pass reads only the gradient (no previous gradient to compare with). */
 class GradientKernels<Name extends string> extends KernelMemory<Name> {
-  /** Sum of g^2, max |g| and finiteness of tensor `index`'s gradient; changes nothing. */
-  gradientStats(index: number): Omit<GradientStats, "diffSquares"> {
+  /**
+   * Sum of g^2, max |g| and finiteness of tensor `index`'s gradient, and with `withParams`
+   * the sum of p^2 of its parameters from the same pass; changes nothing.
+   */
+  gradientStats(
+    index: number,
+    withParams = false,
+  ): Pick<GradientStats, "sumSquares" | "maxAbs" | "finite" | "paramSquares"> {
     const at = this.offsetsOf(index) as Record<string, number>;
-    // The gradient against itself: the difference sum is 0 and unused.
+    // The gradient against itself: the difference sums are unused.
     const grad = at["grad"] as number;
-    const { sumSquares, maxAbs, finite } = this.stats(grad, grad, this.lengths[index] as number, 1);
-    return { sumSquares, maxAbs, finite };
+    const n = this.lengths[index] as number;
+    const { sumSquares, maxAbs, finite, paramSquares } = this.stats(
+      grad,
+      grad,
+      n,
+      1,
+      withParams ? at["param"] : undefined,
+    );
+    return { sumSquares, maxAbs, finite, ...(withParams ? { paramSquares } : {}) };
   }
 }
 

@@ -4,6 +4,7 @@
  * may grow its memory between calls; offsets stay valid, so no view is kept across calls.
  */
 import type { GradientStats } from "./kernel-memory.js";
+import { STATS_BYTES } from "./layout.js";
 import { instantiate, type KernelExports } from "./module.js";
 import { type A2SOffsets, a2sUpdateAt, gradientStatsAt } from "./passes.js";
 import { type A2SScalars, checkClip } from "./scalars.js";
@@ -13,9 +14,13 @@ export class A2SHostKernels {
   readonly #kernels: KernelExports;
   readonly #stats: number;
 
+  /** Bytes of the host's memory pass 1 writes its results to (see the constructor). */
+  static readonly STATS_BYTES = STATS_BYTES;
+
   /**
-   * Kernels over `memory`; `statsOffset` is 32 bytes (8-byte aligned) of it that pass 1
-   * may overwrite. Throws `WasmSimdUnavailableError` where the engine cannot run them.
+   * Kernels over `memory`; `statsOffset` is {@link A2SHostKernels.STATS_BYTES} bytes
+   * (8-byte aligned) of it that pass 1 may overwrite. Throws `WasmSimdUnavailableError`
+   * where the engine cannot run them.
    */
   constructor(memory: WebAssembly.Memory, statsOffset: number) {
     this.#memory = memory;
@@ -23,11 +28,14 @@ export class A2SHostKernels {
     this.#stats = statsOffset;
   }
 
-  /** Pass 1 over `n` gradient and previous-gradient elements; `clip` as {@link A2SKernels.gradientStats}. */
-  gradientStats(grad: number, prev: number, n: number, clip = 1): GradientStats {
+  /**
+   * Pass 1 over `n` gradient and previous-gradient elements, and over `n` parameters at
+   * `param` when given (for `paramSquares`); `clip` as {@link A2SKernels.gradientStats}.
+   */
+  gradientStats(grad: number, prev: number, n: number, clip = 1, param?: number): GradientStats {
     checkClip(clip);
-    const stats = () => new Float64Array(this.#memory.buffer, this.#stats, 4);
-    return gradientStatsAt(this.#kernels, stats, this.#stats, grad, prev, n, clip);
+    const stats = () => new Float64Array(this.#memory.buffer, this.#stats, STATS_BYTES / 8);
+    return gradientStatsAt(this.#kernels, stats, this.#stats, grad, prev, n, clip, param);
   }
 
   /** Σp² of `n` parameters (the same pass, changing nothing). */

@@ -4,7 +4,7 @@
  * Float32Array view handed out.
  */
 import { KernelInputError } from "./errors.js";
-import { layout, STATS_OFFSET } from "./layout.js";
+import { layout, STATS_BYTES, STATS_OFFSET } from "./layout.js";
 import { instantiate, type KernelExports } from "./module.js";
 import { gradientStatsAt } from "./passes.js";
 
@@ -18,6 +18,15 @@ export interface GradientStats {
   maxAbs: number;
   /** Whether every g is finite; when false the sums mean nothing, and `firstNonFinite` finds the culprit. */
   finite: boolean;
+  /**
+   * Sum of g*prev (unclipped g) and sum of prev^2: with `sumSquares` they give the sum of
+   * (c*g - prev)^2 for any other clipping factor c, c^2*Σg^2 - 2c*Σg*prev + Σprev^2, where
+   * that difference does not cancel.
+   */
+  gradPrev: number;
+  prevSquares: number;
+  /** Sum of p^2 of the tensor's parameters, when the pass was asked to read them too. */
+  paramSquares?: number;
 }
 
 export class KernelMemory<Name extends string> {
@@ -53,7 +62,7 @@ export class KernelMemory<Name extends string> {
         ),
       ),
     );
-    this.#stats = new Float64Array(memory.buffer, STATS_OFFSET, 4);
+    this.#stats = new Float64Array(memory.buffer, STATS_OFFSET, STATS_BYTES / 8);
   }
 
   /** Index of the first NaN or ±Infinity in tensor `index`'s gradient, or -1 when all are finite. */
@@ -66,7 +75,7 @@ export class KernelMemory<Name extends string> {
    * Sum of p^2, max |p| and finiteness of tensor `index`'s parameters, by the same pass as
    * the gradients' (bounds on a step with weight decay need them); changes nothing.
    */
-  paramStats(index: number): Omit<GradientStats, "diffSquares"> {
+  paramStats(index: number): Pick<GradientStats, "sumSquares" | "maxAbs" | "finite"> {
     const param = (this.offsetsOf(index) as Record<string, number>)["param"] as number;
     const { sumSquares, maxAbs, finite } = this.stats(param, param, this.lengths[index] as number, 1);
     return { sumSquares, maxAbs, finite };
@@ -81,8 +90,8 @@ export class KernelMemory<Name extends string> {
     return this.at[index] as Record<Name, number>;
   }
 
-  /** Pass 1 over `grad` and `prev` (byte offsets), see {@link gradientStatsAt}. */
-  protected stats(grad: number, prev: number, n: number, clip: number): GradientStats {
-    return gradientStatsAt(this.kernels, () => this.#stats, STATS_OFFSET, grad, prev, n, clip);
+  /** Pass 1 over `grad` and `prev` (byte offsets), and `param` when given; see {@link gradientStatsAt}. */
+  protected stats(grad: number, prev: number, n: number, clip: number, param?: number): GradientStats {
+    return gradientStatsAt(this.kernels, () => this.#stats, STATS_OFFSET, grad, prev, n, clip, param);
   }
 }

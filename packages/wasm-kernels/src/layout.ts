@@ -1,8 +1,10 @@
 /** Where each tensor's arrays live in a kernel set's memory. */
 import { KernelInputError } from "./errors.js";
 
-/** Bytes 0..31 hold pass 1's four f64 results; arrays start after them. */
+/** Bytes 0..63 hold pass 1's f64 results; arrays start after them. */
 export const STATS_OFFSET = 0;
+/** Room for pass 1's results: seven f64, rounded up to a cache line. */
+export const STATS_BYTES = 64;
 const FIRST_ARRAY = 64;
 /** Each array starts on a cache line: aligned vector loads, and no line shared by two arrays. */
 const ALIGN = 64;

@@ -4,8 +4,24 @@ import { KERNELS_WASM_BASE64 } from "./generated/kernels-wasm.js";
 
 /** What assembly/kernels.ts exports; every array argument is a byte offset into the memory. */
 export interface KernelExports {
-  gradientStats(g: number, prev: number, n: number, clip: number, out: number): void;
-  gradientStatsExact(g: number, prev: number, n: number, clip: number, out: number): void;
+  gradientStats(
+    g: number,
+    prev: number,
+    p: number,
+    n: number,
+    clip: number,
+    withParams: number,
+    out: number,
+  ): void;
+  gradientStatsExact(
+    g: number,
+    prev: number,
+    p: number,
+    n: number,
+    clip: number,
+    withParams: number,
+    out: number,
+  ): void;
   firstNonFinite(g: number, n: number): number;
   a2sUpdate(
     p: number,

@@ -8,10 +8,11 @@ import type { KernelExports } from "./module.js";
 import { type A2SScalars, foldA2S } from "./scalars.js";
 
 /**
- * Pass 1 over `grad` and `prev` (byte offsets) into the 32 bytes at `statsOffset`: the fast
- * pass, and the exact one when the fast sums are not finite (a non-finite gradient, or float32
- * squares that overflowed). `stats` views those bytes; it is asked for after each pass,
- * since a host's memory may have grown (and detached an older view) between calls.
+ * Pass 1 over `grad` and `prev` (byte offsets), and over `param` when given, into the
+ * 64 bytes at `statsOffset`: the fast pass, and the exact one when a fast
+ * sum is not finite (a non-finite gradient, or float32 squares or products that overflowed).
+ * `stats` views those bytes; it is asked for after each pass, since a host's memory may
+ * have grown (and detached an older view) between calls.
  */
 export function gradientStatsAt(
   kernels: KernelExports,
@@ -21,17 +22,29 @@ export function gradientStatsAt(
   prev: number,
   n: number,
   clip: number,
+  param?: number,
 ): GradientStats {
   const c = Math.fround(clip);
-  kernels.gradientStats(grad, prev, n, c, statsOffset);
+  const withParams = param === undefined ? 0 : 1;
+  const p = param ?? 0;
+  kernels.gradientStats(grad, prev, p, n, c, withParams, statsOffset);
   let s = stats();
   let finite = true;
-  if (!(Number.isFinite(s[0]) && Number.isFinite(s[1]))) {
-    kernels.gradientStatsExact(grad, prev, n, c, statsOffset);
+  // Σp² is left out of the test: parameters are not the gradient's to refuse, and the exact pass would give the same non-finite sum.
+  if (![s[0], s[1], s[4], s[5]].every((x) => Number.isFinite(x))) {
+    kernels.gradientStatsExact(grad, prev, p, n, c, withParams, statsOffset);
     s = stats();
     finite = s[3] === 1;
   }
-  return { sumSquares: s[0] as number, diffSquares: s[1] as number, maxAbs: s[2] as number, finite };
+  return {
+    sumSquares: s[0] as number,
+    diffSquares: s[1] as number,
+    maxAbs: s[2] as number,
+    finite,
+    gradPrev: s[4] as number,
+    prevSquares: s[5] as number,
+    ...(param === undefined ? {} : { paramSquares: s[6] as number }),
+  };
 }
 
 /** Byte offsets of one tensor's A2S arrays (float32, 4-byte aligned). */

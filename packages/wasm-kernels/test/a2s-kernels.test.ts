@@ -2,7 +2,15 @@ import { relativeError, TOLERANCE } from "@a2s/conformance";
 import { mulberry32 } from "@a2s/random";
 import { describe, expect, it } from "vitest";
 import { A2SKernels, type A2SScalars, KernelInputError } from "../src/index.js";
-import { type A2SConfig, a2sStep, Problem, ReferenceA2S, referenceStats, slotError } from "./reference.js";
+import {
+  type A2SConfig,
+  a2sStep,
+  Problem,
+  ReferenceA2S,
+  referenceFullStats,
+  referenceStats,
+  slotError,
+} from "./reference.js";
 
 /** Odd lengths: 1, lengths that leave a remainder after 4 and after 8, and one long enough for several blocks. */
 const LENGTHS = [1, 5, 7, 8, 13, 1027];
@@ -98,6 +106,54 @@ describe("gradientStats", () => {
     });
   });
 
+  it.each([
+    false,
+    true,
+  ])("also sums g*prev and prev^2, and p^2 from the parameters only when asked (asked: %s)", (withParams) => {
+    const random = mulberry32(4);
+    const kernels = new A2SKernels(lengths);
+    lengths.forEach((n, i) => {
+      const t = kernels.tensors[i]!;
+      t.grad.set(filled(random, n, 2));
+      t.prev.set(filled(random, n, 1));
+      t.param.set(filled(random, n, 3));
+      const s = kernels.gradientStats(i, 0.5, withParams);
+      const e = referenceFullStats(t.grad, t.prev, Math.fround(0.5), t.param);
+      // A signed sum: its error is bounded relative to the sum of the terms' magnitudes.
+      expect(Math.abs(s.gradPrev - e.gradPrev) / e.gradPrevAbs, `gradPrev, length ${n}`).toBeLessThanOrEqual(
+        SUM_TOLERANCE,
+      );
+      expect(
+        Math.abs(s.prevSquares - e.prevSquares) / e.prevSquares,
+        `prevSquares, length ${n}`,
+      ).toBeLessThanOrEqual(SUM_TOLERANCE);
+      if (withParams) {
+        expect(
+          Math.abs((s.paramSquares as number) - e.paramSquares) / e.paramSquares,
+          `paramSquares, length ${n}`,
+        ).toBeLessThanOrEqual(SUM_TOLERANCE);
+      } else {
+        expect(s).not.toHaveProperty("paramSquares");
+      }
+      // The other sums do not depend on whether the parameters were read.
+      expect(s.diffSquares).toBe(kernels.gradientStats(i, 0.5, !withParams).diffSquares);
+    });
+  });
+
+  it("gives (c*g - prev)^2 for another c from its sums: c^2*Σg^2 - 2c*Σg*prev + Σprev^2", () => {
+    const random = mulberry32(8);
+    const kernels = new A2SKernels([5000]);
+    const t = kernels.tensors[0]!;
+    t.grad.set(filled(random, 5000, 2));
+    t.prev.set(filled(random, 5000, 1));
+    const s = kernels.gradientStats(0);
+    const c = Math.fround(0.3);
+    const fromSums = c * c * s.sumSquares - 2 * c * s.gradPrev + s.prevSquares;
+    const e = referenceStats(t.grad, t.prev, c);
+    // Uncorrelated g and prev: the three terms do not cancel, so the sums' own error carries over (times 3 at most).
+    expect(Math.abs(fromSums - e.diffSquares) / e.diffSquares).toBeLessThanOrEqual(3 * SUM_TOLERANCE);
+  });
+
   it("keeps float32 rounding bounded on a long tensor of equal values, the worst case for one running sum", () => {
     const n = 1 << 20;
     const kernels = new A2SKernels([n]);
@@ -125,17 +181,40 @@ describe("gradientStats", () => {
     const t = kernels.tensors[0]!;
     t.grad.fill(1e20);
     t.prev.fill(-1e20);
-    const s = kernels.gradientStats(0);
-    const e = referenceStats(t.grad, t.prev, 1);
+    t.param.fill(2);
+    const s = kernels.gradientStats(0, 1, true);
+    const e = referenceFullStats(t.grad, t.prev, 1, t.param);
     expect(s.finite).toBe(true);
     expect(Number.isFinite(s.sumSquares)).toBe(true);
-    expect(Math.abs(s.sumSquares - e.sumSquares) / e.sumSquares).toBeLessThanOrEqual(1e-15);
+    // Float64 sums of float64 products of float32 values: a few roundings of 2^-53 each.
+    for (const key of ["sumSquares", "diffSquares", "gradPrev", "prevSquares", "paramSquares"] as const) {
+      expect(Math.abs((s[key] as number) - e[key]) / Math.abs(e[key]), key).toBeLessThanOrEqual(1e-15);
+    }
+  });
+
+  it("falls back to float64 where the float32 square of prev overflows though g's does not", () => {
+    const kernels = new A2SKernels([8]);
+    const t = kernels.tensors[0]!;
+    t.grad.fill(1e-30);
+    t.prev.fill(3e19);
+    const s = kernels.gradientStats(0, 1);
+    const e = referenceFullStats(t.grad, t.prev, 1);
+    expect(s.finite).toBe(true);
+    expect(Math.abs(s.prevSquares - e.prevSquares) / e.prevSquares).toBeLessThanOrEqual(1e-15);
     expect(Math.abs(s.diffSquares - e.diffSquares) / e.diffSquares).toBeLessThanOrEqual(1e-15);
   });
 
   it("a zero-length tensor has zero sums", () => {
     const kernels = new A2SKernels([0, 3]);
-    expect(kernels.gradientStats(0)).toEqual({ sumSquares: 0, diffSquares: 0, maxAbs: 0, finite: true });
+    expect(kernels.gradientStats(0, 1, true)).toEqual({
+      sumSquares: 0,
+      diffSquares: 0,
+      maxAbs: 0,
+      finite: true,
+      gradPrev: 0,
+      prevSquares: 0,
+      paramSquares: 0,
+    });
     expect(kernels.tensors[0]!.param.length).toBe(0);
   });
 });

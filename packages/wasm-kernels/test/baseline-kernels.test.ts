@@ -125,6 +125,13 @@ describe("gradientStats and paramStats of the baselines", () => {
     const p = referenceStats(t.param, new Float32Array(6), 1);
     expect(kernels.gradientStats(0)).toEqual({ sumSquares: g.sumSquares, maxAbs: 4, finite: true });
     expect(kernels.paramStats(0)).toEqual({ sumSquares: p.sumSquares, maxAbs: 6, finite: true });
+    // Σp² from the gradient's own pass, when asked for.
+    expect(kernels.gradientStats(0, true)).toEqual({
+      sumSquares: g.sumSquares,
+      maxAbs: 4,
+      finite: true,
+      paramSquares: p.sumSquares,
+    });
     t.grad[5] = Number.NaN;
     t.param[2] = Number.NEGATIVE_INFINITY;
     expect(kernels.gradientStats(0).finite).toBe(false);

@@ -34,15 +34,20 @@ describe("A2SHostKernels (a memory the host owns, arrays at its offsets)", () =>
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });
     const heap = () => new Float32Array(memory.buffer);
     heap().fill(7);
-    const at = Object.fromEntries(arrays.map((name, k) => [name, 64 + k * (N + 3) * 4])) as Record<
+    const at = Object.fromEntries(arrays.map((name, k) => [name, 128 + k * (N + 3) * 4])) as Record<
       (typeof arrays)[number],
       number
     >;
     for (const name of arrays) heap().set(values[name], at[name] / 4);
+    // Pass 1's results go to bytes 8 to 8 + STATS_BYTES, before the first array.
+    expect(8 + A2SHostKernels.STATS_BYTES).toBeLessThanOrEqual(128);
     const host = new A2SHostKernels(memory, 8);
 
     const hostStats = host.gradientStats(at.grad, at.prev, N, SCALARS.clip);
     expect(hostStats).toEqual(own.gradientStats(0, SCALARS.clip));
+    expect(host.gradientStats(at.grad, at.prev, N, SCALARS.clip, at.param)).toEqual(
+      own.gradientStats(0, SCALARS.clip, true),
+    );
     expect(host.paramSumSquares(at.param, N)).toBeGreaterThan(0);
     // The host may grow its memory between calls: offsets stay valid.
     memory.grow(1);

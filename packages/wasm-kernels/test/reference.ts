@@ -14,6 +14,14 @@ export interface Stats {
   finite: boolean;
 }
 
+/** The reference's pass 1 with the sums the kernels add: Σg·prev (and Σ|g·prev|, its error scale), Σprev², Σp². */
+export interface FullStats extends Stats {
+  gradPrev: number;
+  gradPrevAbs: number;
+  prevSquares: number;
+  paramSquares: number;
+}
+
 /** What the host needs from an A2S implementation, kernel or reference. */
 export interface A2SLike {
   readonly tensors: readonly { param: ArrayLike<number>; grad: { [i: number]: number; length: number } }[];
@@ -28,17 +36,45 @@ export interface BaselineLike<S> {
 }
 
 export function referenceStats(g: ArrayLike<number>, prev: ArrayLike<number>, clip: number): Stats {
+  const { sumSquares, diffSquares, maxAbs, finite } = referenceFullStats(g, prev, clip);
+  return { sumSquares, diffSquares, maxAbs, finite };
+}
+
+export function referenceFullStats(
+  g: ArrayLike<number>,
+  prev: ArrayLike<number>,
+  clip: number,
+  param: ArrayLike<number> = [],
+): FullStats {
   let sumSquares = 0;
   let diffSquares = 0;
   let maxAbs = 0;
+  let gradPrev = 0;
+  let gradPrevAbs = 0;
+  let prevSquares = 0;
+  let paramSquares = 0;
   for (let i = 0; i < g.length; i++) {
     const gi = g[i] as number;
-    const d = clip * gi - (prev[i] as number);
+    const pi = prev[i] as number;
+    const d = clip * gi - pi;
     sumSquares += gi * gi;
     diffSquares += d * d;
+    gradPrev += gi * pi;
+    gradPrevAbs += Math.abs(gi * pi);
+    prevSquares += pi * pi;
     maxAbs = Math.max(maxAbs, Math.abs(gi));
   }
-  return { sumSquares, diffSquares, maxAbs, finite: Number.isFinite(sumSquares) };
+  for (let i = 0; i < param.length; i++) paramSquares += (param[i] as number) ** 2;
+  return {
+    sumSquares,
+    diffSquares,
+    maxAbs,
+    finite: Number.isFinite(sumSquares),
+    gradPrev,
+    gradPrevAbs,
+    prevSquares,
+    paramSquares,
+  };
 }
 
 const zeros = (n: number) => new Float64Array(n);
