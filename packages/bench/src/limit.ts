@@ -1,6 +1,7 @@
 /**
- * The hardware limit row: c/fused-step.c, compiled here with the machine's C compiler and
- * timed on the adapters' sizes. Where no compiler works the row says why; it never fails
+ * The hardware limit rows: c/fused-step.c, compiled here with the machine's C compiler and
+ * timed on the adapters' sizes, once for the whole machine and once held to what
+ * WebAssembly SIMD can express. Where no compiler works the rows say why; they never fail
  * the run.
  */
 import { execFile } from "node:child_process";
@@ -22,6 +23,35 @@ export const LIMIT_SOURCE = fileURLToPath(new URL("../c/fused-step.c", import.me
  * using the vector square root.
  */
 export const LIMIT_FLAGS = ["-O3", "-march=native", "-fno-math-errno"] as const;
+
+/**
+ * WebAssembly SIMD (1.0) has only 128-bit vectors and no fused multiply-add, where
+ * `-march=native` may use wider lanes (AVX2's 256 bits) and FMA. The same loop held to
+ * 128-bit lanes without FMA is the limit for the WebAssembly kernels: how far they are
+ * from what their instruction set allows, apart from what it does not. The rest of
+ * `-march=native` stays, so that only the width and FMA differ from the native loop.
+ */
+export const LIMIT_128_FLAGS = [
+  "-O3",
+  "-march=native",
+  "-mprefer-vector-width=128",
+  "-mno-fma",
+  "-fno-math-errno",
+] as const;
+
+/** One build of the C file: the start of its rows' label and its flags. */
+export interface LimitBuild {
+  name: string;
+  flags: readonly string[];
+}
+
+export const NATIVE_LIMIT: LimitBuild = { name: "C limit", flags: LIMIT_FLAGS };
+export const LIMIT_128: LimitBuild = {
+  name: "C limit, 128-bit lanes without FMA (WebAssembly SIMD's instruction set)",
+  flags: LIMIT_128_FLAGS,
+};
+/** The builds timed side by side, in the order of `startLimit`'s results. */
+export const LIMIT_BUILDS = [NATIVE_LIMIT, LIMIT_128] as const;
 
 /** The kernels of the C file; the report says which of them the compiler vectorised. */
 export const LIMIT_KERNELS = ["diff_squares", "a2s_update", "adam_update"] as const;
@@ -65,18 +95,14 @@ export interface CompiledLimit {
 }
 
 /** Compiles the C file into a temporary folder. gcc also reports the loops it vectorised. */
-export async function compileLimit(compiler: Compiler): Promise<CompiledLimit> {
+export async function compileLimit(
+  compiler: Compiler,
+  flags: readonly string[] = LIMIT_FLAGS,
+): Promise<CompiledLimit> {
   const dir = await mkdtemp(join(tmpdir(), "a2s-limit-"));
   const binary = join(dir, "fused-step");
   const { gcc } = compiler;
-  const args = [
-    ...LIMIT_FLAGS,
-    ...(gcc ? ["-fopt-info-vec-optimized"] : []),
-    "-o",
-    binary,
-    LIMIT_SOURCE,
-    "-lm",
-  ];
+  const args = [...flags, ...(gcc ? ["-fopt-info-vec-optimized"] : []), "-o", binary, LIMIT_SOURCE, "-lm"];
   const result = await run(compiler.command, args);
   if (!result.ok) {
     await rm(dir, { recursive: true, force: true });
@@ -153,66 +179,73 @@ export function limitRows(runs: readonly LimitSamples[]): LimitRow[] {
   });
 }
 
-export function limitLabel(compiler: Compiler): string {
-  return `C limit (${compiler.command} ${LIMIT_FLAGS.join(" ")})`;
+export function limitLabel(compiler: Compiler, build: LimitBuild = NATIVE_LIMIT): string {
+  return `${build.name} (${compiler.command} ${build.flags.join(" ")})`;
 }
 
 /**
- * Compiles the C file and times it at every step size; `finish` times it once more and
- * gives the result. Called before and after the adapters' rows, so that the limit's
- * samples span the same stretch of the machine's load as theirs.
+ * Compiles the C file once per build and times the builds side by side at every step
+ * size; `finish` times them once more and gives their results, in the order of `builds`.
+ * Called before and after the adapters' rows, so that the limits' samples span the same
+ * stretch of the machine's load as theirs. A build that fails to compile or run is
+ * skipped with the reason; the others go on.
  */
 export async function startLimit(
   plan: RunPlan,
   log: (line: string) => void,
   compilers: readonly string[] = compilerCandidates(),
-): Promise<{ finish(): Promise<LimitResult> }> {
-  const skipped = (reason: string) => {
-    log(`  C limit skipped: ${reason}`);
-    return { finish: async (): Promise<LimitResult> => ({ available: false, reason }) };
-  };
+  builds: readonly LimitBuild[] = LIMIT_BUILDS,
+): Promise<{ finish(): Promise<LimitResult[]> }> {
   const found = await findCompiler(compilers);
-  if ("reason" in found) return skipped(found.reason);
-  let compiled: CompiledLimit;
-  try {
-    compiled = await compileLimit(found.compiler);
-  } catch (error) {
-    return skipped(firstLine(error));
+  if ("reason" in found) {
+    for (const build of builds) log(`  ${build.name} skipped: ${found.reason}`);
+    return { finish: async () => builds.map(() => ({ available: false, reason: found.reason })) };
   }
-  const runs: LimitSamples[] = [];
+  const { compiler } = found;
+  const limits: { build: LimitBuild; compiled?: CompiledLimit; failure?: string; runs: LimitSamples[] }[] =
+    [];
+  for (const build of builds) {
+    try {
+      limits.push({ build, compiled: await compileLimit(compiler, build.flags), runs: [] });
+    } catch (error) {
+      log(`  ${build.name} skipped: ${firstLine(error)}`);
+      limits.push({ build, failure: firstLine(error), runs: [] });
+    }
+  }
   const timeAll = async () => {
     for (const size of plan.stepSizes) {
       const { rounds, steps } = plan.limitTiming(size);
-      const samples = await timeLimit(compiled.binary, size, rounds, steps);
-      runs.push(samples);
-      log(
-        `  C limit @ ${size}: A2S ${median(samples.a2sMs).toPrecision(3)} ms, Adam ${median(samples.adamMs).toPrecision(3)} ms`,
-      );
+      for (const limit of limits) {
+        if (limit.compiled === undefined || limit.failure !== undefined) continue;
+        try {
+          const samples = await timeLimit(limit.compiled.binary, size, rounds, steps);
+          limit.runs.push(samples);
+          log(
+            `  ${limit.build.name} @ ${size}: A2S ${median(samples.a2sMs).toPrecision(3)} ms, Adam ${median(samples.adamMs).toPrecision(3)} ms`,
+          );
+        } catch (error) {
+          limit.failure = firstLine(error);
+        }
+      }
     }
   };
-  let failure: string | null = null;
-  try {
-    await timeAll();
-  } catch (error) {
-    failure = firstLine(error);
-  }
+  await timeAll();
   return {
     async finish() {
-      try {
-        if (failure === null) await timeAll();
-      } catch (error) {
-        failure = firstLine(error);
-      } finally {
-        await compiled.dispose();
-      }
-      if (failure !== null) return { available: false, reason: failure };
-      return {
-        available: true,
-        label: limitLabel(found.compiler),
-        compiler: found.compiler.version,
-        vectorised: compiled.vectorised,
-        rows: limitRows(runs),
-      };
+      await timeAll();
+      await Promise.all(limits.map((l) => l.compiled?.dispose()));
+      return limits.map(
+        ({ build, compiled, failure, runs }): LimitResult =>
+          compiled === undefined || failure !== undefined
+            ? { available: false, reason: failure ?? "not compiled" }
+            : {
+                available: true,
+                label: limitLabel(compiler, build),
+                compiler: compiler.version,
+                vectorised: compiled.vectorised,
+                rows: limitRows(runs),
+              },
+      );
     },
   };
 }

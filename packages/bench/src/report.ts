@@ -3,10 +3,11 @@ import { tfjsGenericRow, tfjsRow } from "./adapters/tfjs.js";
 import { TYPED_BOUND_ROW, TYPED_FUSED_ROW, TYPED_SIMD_ROW } from "./adapters/typed.js";
 import { WASM_ROW } from "./adapters/wasm-kernels.js";
 import { FEATURES_GOAL } from "./features.js";
+import { LIMIT_128, NATIVE_LIMIT } from "./limit.js";
 import { onnxProfileLines } from "./onnx-profile-report.js";
 import { PLACEMENT_LABELS, TYPED_FUSED_LABEL } from "./placement-labels.js";
 import { EPOCH_STEPS } from "./plan.js";
-import type { BenchResults, Kind, LimitRow, SeedOutput, StepRow } from "./results.js";
+import type { BenchResults, Kind, LimitResult, LimitRow, SeedOutput, StepRow } from "./results.js";
 import { FUSED_A2S_BYTES_PER_PARAM, gigabytesPerSecond } from "./triad.js";
 
 export const SEED_LABEL = "NumPy seed (float64)";
@@ -26,10 +27,17 @@ const LIMIT_GOAL_SIZE = 10_000_000;
 export const TFJS_FUSED_GOALS = { cpu: 0.5, wasm: 1.15 } as const;
 /** Rows held to {@link LIMIT_GOAL}: typed's kernels and the WebAssembly kernels driven on their own. */
 const LIMIT_GOAL_ROWS = [TYPED_SIMD_ROW, TYPED_BOUND_ROW, TYPED_FUSED_ROW, WASM_ROW];
+/** Rows whose step runs in WebAssembly SIMD: set beside the C loop held to its instruction set. */
+const WASM_SIMD_ROWS = [TYPED_SIMD_ROW, TYPED_BOUND_ROW, WASM_ROW, tfjsRow("wasm")];
 
-/** The C loop's row at `size`, when it ran. */
+/** The row at `size` of a C loop, when it ran. */
+function rowAt(limit: LimitResult | undefined, size: number): LimitRow | undefined {
+  return limit?.available ? limit.rows.find((l) => l.size === size) : undefined;
+}
+
+/** The native C loop's row at `size`, when it ran. */
 export function limitAt(r: BenchResults, size: number): LimitRow | undefined {
-  return r.limit.available ? r.limit.rows.find((l) => l.size === size) : undefined;
+  return rowAt(r.limit, size);
 }
 
 export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
@@ -52,39 +60,53 @@ export function renderReport(r: BenchResults): string {
     "Median milliseconds per step after warm-up (tinybench; A2S and Adam timed in alternating rounds). " +
       "`vs limit` is this step's time over the C loop's at the same size ([c/fused-step.c](../c/fused-step.c), " +
       "compiled here, one thread, timed before and after the adapters' rows): how far from what the machine " +
-      "allows. `vs seed` is the NumPy seed's A2S step time over this A2S step time (how many times faster).",
+      "allows. `A2S vs 128-bit limit` is over the same C file compiled for 128-bit lanes without fused " +
+      "multiply-add (`-mprefer-vector-width=128 -mno-fma`), all that WebAssembly SIMD offers, and timed beside " +
+      "it: for the rows run in WebAssembly SIMD (typed simd, wasm simd, tfjs wasm) how far from what their " +
+      "instruction set allows; `vs limit` stays over the native loop. " +
+      "`vs seed` is the NumPy seed's A2S step time over this A2S step time (how many times faster).",
     "",
   );
   lines.push(
-    "| adapter | params | tensors | A2S ms | Adam ms | A2S / Adam | A2S vs limit | Adam vs limit | vs seed | note |",
+    "| adapter | params | tensors | A2S ms | Adam ms | A2S / Adam | A2S vs limit | Adam vs limit | " +
+      "A2S vs 128-bit limit | vs seed | note |",
   );
-  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   const vsSeed = (size: number, a2sMs: number | null) => {
     const seedRow = seed?.steps.find((s) => s.size === size);
     return times(ratio(seedRow ? seedRow.A2S.seconds * 1000 : null, a2sMs));
   };
-  if (r.limit.available) {
-    const { label, compiler, vectorised } = r.limit;
-    for (const [i, l] of r.limit.rows.entries()) {
+  const vs128 = (size: number, a2sMs: number | null) => times(ratio(a2sMs, rowAt(r.limit128, size)?.a2sMs));
+  // Results written before the 128-bit limit existed have no rows for it.
+  const limits: [string, LimitResult][] = [[NATIVE_LIMIT.name, r.limit]];
+  if (r.limit128) limits.push([LIMIT_128.name, r.limit128]);
+  for (const [name, result] of limits) {
+    if (!result.available) {
+      lines.push(`| ${name} | | | | | | | | | | skipped: ${result.reason} |`);
+      continue;
+    }
+    const { label, compiler, vectorised } = result;
+    for (const [i, l] of result.rows.entries()) {
       const runs = `${l.samples} timed steps; A2S per run ${l.a2sRunMs.map(ms).join(", ")} ms`;
       const note =
         i === 0
           ? `${compiler}; ${vectorised === null ? "vectorisation not reported" : `vectorised: ${vectorised.join(", ") || "none"}`}; ${runs}`
           : runs;
+      const native = limitAt(r, l.size);
       lines.push(
         `| ${label} | ${count(l.size)} | ${l.tensors} | ${ms(l.a2sMs)} | ${ms(l.adamMs)} | ` +
-          `${times(ratio(l.a2sMs, l.adamMs))} | 1.00x | 1.00x | ${vsSeed(l.size, l.a2sMs)} | ${note} |`,
+          `${times(ratio(l.a2sMs, l.adamMs))} | ${times(ratio(l.a2sMs, native?.a2sMs))} | ` +
+          `${times(ratio(l.adamMs, native?.adamMs))} | ${vs128(l.size, l.a2sMs)} | ${vsSeed(l.size, l.a2sMs)} | ${note} |`,
       );
     }
-  } else {
-    lines.push(`| C limit | | | | | | | | | skipped: ${r.limit.reason} |`);
   }
   for (const row of r.steps) {
     const limit = limitAt(r, row.size);
     lines.push(
       `| ${row.adapter} | ${count(row.size)} | ${row.tensors} | ${ms(row.a2sMs)} | ${ms(row.adamMs)} | ` +
         `${times(ratio(row.a2sMs, row.adamMs))} | ${times(ratio(row.a2sMs, limit?.a2sMs))} | ` +
-        `${times(ratio(row.adamMs, limit?.adamMs))} | ${vsSeed(row.size, row.a2sMs)} | ${row.note ?? ""} |`,
+        `${times(ratio(row.adamMs, limit?.adamMs))} | ${vs128(row.size, row.a2sMs)} | ` +
+        `${vsSeed(row.size, row.a2sMs)} | ${row.note ?? ""} |`,
     );
   }
   if (seed) {
@@ -93,11 +115,12 @@ export function renderReport(r: BenchResults): string {
       lines.push(
         `| ${SEED_LABEL} | ${count(s.size)} | ${s.tensors} | ${ms(s.A2S.seconds * 1000)} | ${ms(s.Adam.seconds * 1000)} | ` +
           `${times(s.A2S.seconds / s.Adam.seconds)} | ${times(ratio(s.A2S.seconds * 1000, limit?.a2sMs))} | ` +
-          `${times(ratio(s.Adam.seconds * 1000, limit?.adamMs))} | 1.00x | ${s.A2S.samples} timed steps after 11 |`,
+          `${times(ratio(s.Adam.seconds * 1000, limit?.adamMs))} | ${vs128(s.size, s.A2S.seconds * 1000)} | ` +
+          `1.00x | ${s.A2S.samples} timed steps after 11 |`,
       );
     }
   } else if (!r.seed.available) {
-    lines.push(`| ${SEED_LABEL} | | | | | | | | | not measured: ${r.seed.reason} |`);
+    lines.push(`| ${SEED_LABEL} | | | | | | | | | | not measured: ${r.seed.reason} |`);
   }
   lines.push("");
 
@@ -313,6 +336,7 @@ export function goalLines(r: BenchResults, seed: SeedOutput | null): string[] {
         ? `${limitParts.join("; ")}.`
         : `not measured (C limit skipped: ${r.limit.reason}).`),
   );
+  out.push(...limit128Lines(r, limit));
   const onnxStep = r.steps.find((s) => s.adapter === "onnxruntime" && s.size === LIMIT_GOAL_SIZE);
   const onnxLimit = ratio(onnxStep?.a2sMs, limit?.a2sMs);
   out.push(
@@ -346,6 +370,38 @@ export function goalLines(r: BenchResults, seed: SeedOutput | null): string[] {
       (featureParts.length ? `${featureParts.join("; ")}.` : "not measured."),
   );
   return out;
+}
+
+/**
+ * Beside the limit goal, as an explanation of it and not the goal itself: the rows run in
+ * WebAssembly SIMD at 1e7 against the C loop held to 128-bit lanes without FMA, as
+ * WebAssembly SIMD is, where the native loop may use wider lanes and FMA. Nothing for
+ * results written before that loop was timed.
+ */
+function limit128Lines(r: BenchResults, native: LimitRow | undefined): string[] {
+  if (r.limit128 === undefined) return [];
+  const head =
+    "  - For explanation, not the goal: WebAssembly SIMD has only 128-bit lanes and no fused multiply-add; " +
+    `against the C loop compiled to those (\`-mprefer-vector-width=128 -mno-fma\`) at ${count(LIMIT_GOAL_SIZE)} parameters`;
+  if (!r.limit128.available) return [`${head}: not measured (skipped: ${r.limit128.reason}).`];
+  const limit = rowAt(r.limit128, LIMIT_GOAL_SIZE);
+  const versus = (name: string, a2sMs: number | null | undefined, where = "") => {
+    const x = ratio(a2sMs, limit?.a2sMs);
+    return x === null
+      ? `${name} not measured`
+      : `${name} ${times(x)} (${ms(a2sMs ?? null)} vs ${ms(limit?.a2sMs ?? null)} ms${where})`;
+  };
+  const parts = WASM_SIMD_ROWS.map((name) =>
+    versus(name, r.steps.find((s) => s.adapter === name && s.size === LIMIT_GOAL_SIZE)?.a2sMs),
+  );
+  const views = r.placements.find((p) => p.variant === PLACEMENT_LABELS.views && p.size === LIMIT_GOAL_SIZE);
+  if (views) parts.push(versus(PLACEMENT_LABELS.views, views.ms, ", from the WebAssembly comparison"));
+  const overNative = ratio(limit?.a2sMs, native?.a2sMs);
+  return [
+    `${head} (${ms(limit?.a2sMs ?? null)} ms` +
+      `${overNative === null ? "" : `, ${times(overNative)} the native loop's ${ms(native?.a2sMs ?? null)} ms`}): ` +
+      `${parts.join("; ")}.`,
+  ];
 }
 
 /**

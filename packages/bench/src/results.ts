@@ -177,6 +177,11 @@ export interface BenchResults {
   };
   seconds: number;
   limit: LimitResult;
+  /**
+   * The same C file held to 128-bit lanes without FMA, what WebAssembly SIMD allows
+   * (limit.ts's LIMIT_128). Absent in results written before it existed.
+   */
+  limit128?: LimitResult;
   steps: StepRow[];
   /** Absent in results written before the features rows existed. */
   features?: FeatureRow[];

@@ -2,15 +2,25 @@
  * The C limit: compiled and run for real where the machine has a C compiler. Where it has
  * none, the tests that need one are reported as skipped with that reason, never passed.
  */
+import { readFile } from "node:fs/promises";
 import { mulberry32 } from "@a2s/mnist";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type CompiledLimit,
+  type Compiler,
   compileLimit,
   compilerCandidates,
   findCompiler,
+  LIMIT_128,
+  LIMIT_128_FLAGS,
+  LIMIT_BUILDS,
+  LIMIT_FLAGS,
   LIMIT_KERNELS,
+  LIMIT_SOURCE,
+  type LimitBuild,
+  limitLabel,
   limitRows,
+  NATIVE_LIMIT,
   run,
   startLimit,
   timeLimit,
@@ -19,31 +29,43 @@ import {
 import { makePlan } from "../src/plan.js";
 import { relativeError } from "./relative-error.js";
 
-let compiled: CompiledLimit | undefined;
+/** Each build compiled, or why it could not be. */
+const compiled = new Map<LimitBuild, CompiledLimit | string>();
+let compiler: Compiler | undefined;
 let noCompiler = "";
-let gcc = false;
 
 beforeAll(async () => {
   const found = await findCompiler();
   if ("reason" in found) noCompiler = found.reason;
   else {
-    gcc = found.compiler.gcc;
-    compiled = await compileLimit(found.compiler);
+    compiler = found.compiler;
+    for (const build of LIMIT_BUILDS) {
+      compiled.set(
+        build,
+        await compileLimit(found.compiler, build.flags).catch((error: Error) => error.message),
+      );
+    }
   }
 }, 60_000);
 
 afterAll(async () => {
-  await compiled?.dispose();
+  for (const c of compiled.values()) if (typeof c !== "string") await c.dispose();
 });
 
 /**
- * The compiled binary. Without a C compiler the bench reports its limit row as skipped, but
- * these tests fail: CI installs one (.ci/run), so a missing compiler is a broken set-up.
+ * A build of the C file. Without a C compiler the bench reports its limit rows as skipped,
+ * but these tests fail: CI installs one (.ci/run), so a missing compiler is a broken set-up.
  */
-function binary(): string {
-  if (compiled === undefined)
+function build(limit: LimitBuild = NATIVE_LIMIT): CompiledLimit {
+  if (compiler === undefined)
     throw new Error(`no C compiler (${noCompiler}): apt-get install -y gcc, as .ci/run does`);
-  return compiled.binary;
+  const c = compiled.get(limit);
+  if (c === undefined || typeof c === "string") throw new Error(`${limit.name} did not compile: ${c}`);
+  return c;
+}
+
+function binary(limit: LimitBuild = NATIVE_LIMIT): string {
+  return build(limit).binary;
 }
 
 interface Options {
@@ -202,9 +224,10 @@ function readArrays(out: Buffer, offset: number, arrays: number): Float32Array[]
   return result;
 }
 
-describe("the C loop against a float64 reference", () => {
+// The 128-bit build must compute the same step, or its time would say nothing.
+describe.for(LIMIT_BUILDS)("$name against a float64 reference", (limit) => {
   it("A2S: parameters, state and curvature after 10 steps within float32 rounding", async () => {
-    const exe = binary();
+    const exe = binary(limit);
     const { params, grads } = inputs(1);
     const result = await run(exe, ["replay"], replayInput(0, LENGTHS, OPTIONS, params, grads));
     if (!result.ok) throw new Error(result.message);
@@ -237,7 +260,7 @@ describe("the C loop against a float64 reference", () => {
   });
 
   it("Adam: parameters and moments after 10 steps within float32 rounding", async () => {
-    const exe = binary();
+    const exe = binary(limit);
     const { params, grads } = inputs(2);
     const result = await run(exe, ["replay"], replayInput(1, LENGTHS, OPTIONS, params, grads));
     if (!result.ok) throw new Error(result.message);
@@ -261,7 +284,7 @@ describe("the C loop against a float64 reference", () => {
     step,
     bad,
   ]) => {
-    const exe = binary();
+    const exe = binary(limit);
     const { params, grads } = inputs(3);
     (grads[step - 1]?.[3] as Float32Array)[33] = bad;
     const result = await run(exe, ["replay"], replayInput(0, LENGTHS, OPTIONS, params, grads));
@@ -275,10 +298,12 @@ describe("the C loop against a float64 reference", () => {
 });
 
 describe("vectorisation", () => {
-  it("gcc vectorises a loop in each kernel; another compiler reports nothing rather than guessing", () => {
-    binary();
+  it.for(
+    LIMIT_BUILDS,
+  )("$name: gcc vectorises a loop in each kernel; another compiler reports nothing rather than guessing", (limit) => {
+    const { vectorised } = build(limit);
     // gcc alone lists the loops it vectorised (-fopt-info-vec-optimized).
-    expect(compiled?.vectorised).toEqual(gcc ? [...LIMIT_KERNELS] : null);
+    expect(vectorised).toEqual(compiler?.gcc ? [...LIMIT_KERNELS] : null);
   });
 
   it("attributes each reported loop to the function defined last before its line", () => {
@@ -301,6 +326,49 @@ describe("vectorisation", () => {
     // Line 5 holds only a basic block vectorised, not a loop: a2s_update is not listed.
     expect(vectorisedKernels(source, report)).toEqual(["diff_squares", "adam_update"]);
   });
+});
+
+describe("the 128-bit build", () => {
+  it("differs from the native build only by 128-bit lanes and no FMA, and says so in its label", () => {
+    expect(LIMIT_128_FLAGS.filter((f) => !(LIMIT_FLAGS as readonly string[]).includes(f))).toEqual([
+      "-mprefer-vector-width=128",
+      "-mno-fma",
+    ]);
+    expect(LIMIT_FLAGS.every((f) => (LIMIT_128_FLAGS as readonly string[]).includes(f))).toBe(true);
+    const cc: Compiler = { command: "cc", version: "cc 12", gcc: true };
+    expect(limitLabel(cc)).toBe("C limit (cc -O3 -march=native -fno-math-errno)");
+    expect(limitLabel(cc, LIMIT_128)).toBe(
+      "C limit, 128-bit lanes without FMA (WebAssembly SIMD's instruction set) " +
+        "(cc -O3 -march=native -mprefer-vector-width=128 -mno-fma -fno-math-errno)",
+    );
+  });
+
+  // The flags are x86's; elsewhere the bench reports this build skipped with the compiler's error.
+  it.skipIf(process.arch !== "x64")(
+    "holds its code to 128-bit registers without fused multiply-add, as WebAssembly SIMD is",
+    async () => {
+      build(LIMIT_128);
+      const assembly = async (flags: readonly string[]) => {
+        const result = await run((compiler as Compiler).command, [...flags, "-S", "-o", "-", LIMIT_SOURCE]);
+        if (!result.ok) throw new Error(result.message);
+        return result.stdout.toString();
+      };
+      // 256- and 512-bit registers (AT&T syntax, as gcc and clang write by default), and the FMA instructions.
+      const wide = /%[yz]mm\d/;
+      const fma = /\bvfn?m(add|sub)/;
+      const narrow = await assembly(LIMIT_128.flags);
+      expect(narrow).not.toMatch(wide);
+      expect(narrow).not.toMatch(fma);
+      // Where the CPU has AVX2 and FMA, the native build uses both: the checks can see them.
+      const cpu = await readFile("/proc/cpuinfo", "utf8").catch(() => "");
+      if (/\bavx2\b/.test(cpu) && /\bfma\b/.test(cpu)) {
+        const native = await assembly(NATIVE_LIMIT.flags);
+        expect(native).toMatch(wide);
+        expect(native).toMatch(fma);
+      }
+    },
+    60_000,
+  );
 });
 
 describe("timing", () => {
@@ -333,15 +401,42 @@ describe("without a C compiler", () => {
     expect(compilerCandidates({})).toEqual(["cc", "gcc"]);
   });
 
-  it("the row is skipped with the reason, and the run goes on", async () => {
+  it("both limits' rows are skipped with the reason, and the run goes on", async () => {
     const missing = "/nonexistent/a2s-no-cc";
+    const reason = `no C compiler found (${missing}: spawn ${missing} ENOENT)`;
     const lines: string[] = [];
     const limit = await startLimit(makePlan(true), (line) => lines.push(line), [missing]);
     const result = await limit.finish();
-    expect(result).toEqual({
+    expect(result).toEqual([
+      { available: false, reason },
+      { available: false, reason },
+    ]);
+    expect(lines).toEqual([`  C limit skipped: ${reason}`, `  ${LIMIT_128.name} skipped: ${reason}`]);
+  });
+});
+
+describe("startLimit", () => {
+  it("times each build before and after, and skips one that does not compile while the other runs", async () => {
+    build(); // throws without a compiler
+    const cc = compiler as Compiler;
+    const broken: LimitBuild = { name: "broken build", flags: ["-fno-such-option-a2s"] };
+    const plan = { ...makePlan(true), stepSizes: [1000], limitTiming: () => ({ rounds: 1, steps: 2 }) };
+    const lines: string[] = [];
+    const limit = await startLimit(plan, (line) => lines.push(line), [cc.command], [NATIVE_LIMIT, broken]);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^ {2}broken build skipped: .*-fno-such-option-a2s/);
+    expect(lines[1]).toMatch(/^ {2}C limit @ 1000: A2S [\d.e-]+ ms, Adam [\d.e-]+ ms$/);
+    const [native, skipped] = await limit.finish();
+    expect(lines).toHaveLength(3);
+    expect(skipped).toMatchObject({
       available: false,
-      reason: `no C compiler found (${missing}: spawn ${missing} ENOENT)`,
+      reason: expect.stringContaining("-fno-such-option-a2s"),
     });
-    expect(lines).toEqual([`  C limit skipped: no C compiler found (${missing}: spawn ${missing} ENOENT)`]);
+    if (!native?.available) throw new Error(`native limit not available: ${JSON.stringify(native)}`);
+    expect(native.label).toBe(limitLabel(cc));
+    // One row, pooled from the run before and the run after: 2 x 1 round x 2 steps.
+    expect(native.rows).toHaveLength(1);
+    expect(native.rows[0]).toMatchObject({ size: 1000, tensors: 1, samples: 4 });
+    expect(native.rows[0]?.a2sRunMs).toHaveLength(2);
   });
 });

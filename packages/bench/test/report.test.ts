@@ -23,6 +23,10 @@ const seed: SeedOutput = {
   },
 };
 
+const LIMIT_128_LABEL =
+  "C limit, 128-bit lanes without FMA (WebAssembly SIMD's instruction set) " +
+  "(cc -O3 -march=native -mprefer-vector-width=128 -mno-fma -fno-math-errno)";
+
 function results(): BenchResults {
   const missing = loadUnavailable(["tfjs cpu"], "Cannot find module '@a2s/tfjs'", [109_386]);
   return {
@@ -45,6 +49,16 @@ function results(): BenchResults {
       rows: [
         { size: 109_386, tensors: 6, a2sMs: 0.1, adamMs: 0.05, samples: 600, a2sRunMs: [0.09, 0.11] },
         { size: 10_000_000, tensors: 1, a2sMs: 16, adamMs: 8, samples: 60, a2sRunMs: [14, 18] },
+      ],
+    },
+    limit128: {
+      available: true,
+      label: LIMIT_128_LABEL,
+      compiler: "cc (Debian 12.2.0-14) 12.2.0",
+      vectorised: ["diff_squares", "a2s_update", "adam_update"],
+      rows: [
+        { size: 109_386, tensors: 6, a2sMs: 0.15, adamMs: 0.075, samples: 600, a2sRunMs: [0.14, 0.16] },
+        { size: 10_000_000, tensors: 1, a2sMs: 24, adamMs: 12, samples: 60, a2sRunMs: [22, 26] },
       ],
     },
     steps: [
@@ -135,13 +149,14 @@ describe("ratio", () => {
 describe("renderReport", () => {
   const report = renderReport(results());
 
-  it("prints A2S / Adam per row, the times over the C loop's and the speed-up over the seed's A2S at the same size", () => {
-    // A2S 1.2 over the C loop's 0.1 ms = 12x, Adam 1 over 0.05 = 20x; seed A2S 7.3 ms over 1.2 ms = 6.08x.
+  it("prints A2S / Adam per row, the times over the C loops' and the speed-up over the seed's A2S at the same size", () => {
+    // A2S 1.2 over the C loop's 0.1 ms = 12x, Adam 1 over 0.05 = 20x, A2S over the 128-bit
+    // loop's 0.15 ms = 8x; seed A2S 7.3 ms over 1.2 ms = 6.08x.
     expect(report).toContain(
-      "| typed fused | 109,386 | 6 | 1.20 | 1.00 | 1.20x | 12.00x | 20.00x | 6.08x |  |",
+      "| typed fused | 109,386 | 6 | 1.20 | 1.00 | 1.20x | 12.00x | 20.00x | 8.00x | 6.08x |  |",
     );
     expect(report).toContain(
-      "| NumPy seed (float64) | 109,386 | 6 | 7.30 | 1.00 | 7.30x | 73.00x | 20.00x | 1.00x |",
+      "| NumPy seed (float64) | 109,386 | 6 | 7.30 | 1.00 | 7.30x | 73.00x | 20.00x | 48.67x | 1.00x |",
     );
   });
 
@@ -149,42 +164,76 @@ describe("renderReport", () => {
     const table = report.slice(report.indexOf("## Optimizer step"));
     const firstRow = table.split("\n").find((line) => line.startsWith("| C limit"));
     expect(firstRow).toBe(
-      "| C limit (cc -O3 -march=native -fno-math-errno) | 109,386 | 6 | 0.100 | 0.050 | 2.00x | 1.00x | 1.00x | 73.00x | " +
+      "| C limit (cc -O3 -march=native -fno-math-errno) | 109,386 | 6 | 0.100 | 0.050 | 2.00x | 1.00x | 1.00x | 0.67x | 73.00x | " +
         "cc (Debian 12.2.0-14) 12.2.0; vectorised: diff_squares, a2s_update, adam_update; " +
         "600 timed steps; A2S per run 0.090, 0.110 ms |",
     );
     expect(report).toContain(
-      "| C limit (cc -O3 -march=native -fno-math-errno) | 10,000,000 | 1 | 16.00 | 8.00 | 2.00x | 1.00x | 1.00x | - | " +
+      "| C limit (cc -O3 -march=native -fno-math-errno) | 10,000,000 | 1 | 16.00 | 8.00 | 2.00x | 1.00x | 1.00x | 0.67x | - | " +
         "60 timed steps; A2S per run 14.00, 18.00 ms |",
     );
     expect(table.indexOf("| C limit")).toBeLessThan(table.indexOf("| typed fused"));
   });
 
+  it("puts the 128-bit loop's rows after the native loop's, over the native loop's time and at 1.00x of their own", () => {
+    const table = report.slice(report.indexOf("## Optimizer step"));
+    // 0.15 ms over the native loop's 0.1 ms, Adam 0.075 over 0.05: 1.5x each.
+    expect(table).toContain(
+      `| ${LIMIT_128_LABEL} | 109,386 | 6 | 0.150 | 0.075 | 2.00x | 1.50x | 1.50x | 1.00x | 48.67x | ` +
+        "cc (Debian 12.2.0-14) 12.2.0; vectorised: diff_squares, a2s_update, adam_update; " +
+        "600 timed steps; A2S per run 0.140, 0.160 ms |",
+    );
+    expect(table).toContain(
+      `| ${LIMIT_128_LABEL} | 10,000,000 | 1 | 24.00 | 12.00 | 2.00x | 1.50x | 1.50x | 1.00x | - | ` +
+        "60 timed steps; A2S per run 22.00, 26.00 ms |",
+    );
+    expect(table.indexOf("| C limit (")).toBeLessThan(table.indexOf(`| ${LIMIT_128_LABEL}`));
+    expect(table.indexOf(`| ${LIMIT_128_LABEL}`)).toBeLessThan(table.indexOf("| typed simd"));
+    // The WebAssembly rows: 20 and 19 ms over the 128-bit loop's 24 ms.
+    expect(table).toContain(
+      "| typed simd | 10,000,000 | 1 | 20.00 | 18.00 | 1.11x | 1.25x | 2.25x | 0.83x | - |  |",
+    );
+    expect(table).toContain(
+      "| wasm simd | 10,000,000 | 1 | 19.00 | 12.00 | 1.58x | 1.19x | 1.50x | 0.79x | - |  |",
+    );
+  });
+
+  it("has no 128-bit rows in results written before that loop was timed", () => {
+    const old = renderReport({ ...results(), limit128: undefined });
+    expect(old).not.toContain("| C limit, 128-bit");
+    expect(old).toContain(
+      "| typed fused | 109,386 | 6 | 1.20 | 1.00 | 1.20x | 12.00x | 20.00x | - | 6.08x |  |",
+    );
+  });
+
   it("leaves vs limit empty where the C loop has no row at that size", () => {
     expect(report).toContain(
-      "| typed generic | 109,386 | 6 | 3.00 | 1.50 | 2.00x | 30.00x | 30.00x | 2.43x |  |",
+      "| typed generic | 109,386 | 6 | 3.00 | 1.50 | 2.00x | 30.00x | 30.00x | 20.00x | 2.43x |  |",
     );
     const noLimit = renderReport({
       ...results(),
       steps: [{ adapter: "x", size: 5, tensors: 1, a2sMs: 1, adamMs: 1, samples: 1 }],
     });
-    expect(noLimit).toContain("| x | 5 | 1 | 1.00 | 1.00 | 1.00x | - | - | - |  |");
+    expect(noLimit).toContain("| x | 5 | 1 | 1.00 | 1.00 | 1.00x | - | - | - | - |  |");
   });
 
-  it("says why the C loop was skipped", () => {
+  it("says why the C loops were skipped", () => {
+    const reason = "no C compiler found (cc: spawn cc ENOENT)";
     const skipped = renderReport({
       ...results(),
-      limit: { available: false, reason: "no C compiler found (cc: spawn cc ENOENT)" },
+      limit: { available: false, reason },
+      limit128: { available: false, reason },
     });
+    expect(skipped).toContain(`| C limit | | | | | | | | | | skipped: ${reason} |`);
     expect(skipped).toContain(
-      "| C limit | | | | | | | | | skipped: no C compiler found (cc: spawn cc ENOENT) |",
+      `| C limit, 128-bit lanes without FMA (WebAssembly SIMD's instruction set) | | | | | | | | | | skipped: ${reason} |`,
     );
-    expect(skipped).toContain("| typed fused | 109,386 | 6 | 1.20 | 1.00 | 1.20x | - | - | 6.08x |  |");
+    expect(skipped).toContain("| typed fused | 109,386 | 6 | 1.20 | 1.00 | 1.20x | - | - | - | 6.08x |  |");
   });
 
   it("says why an adapter has no numbers", () => {
     expect(report).toContain(
-      "| tfjs cpu | 109,386 | 6 | - | - | - | - | - | - | not available: Cannot find module '@a2s/tfjs' |",
+      "| tfjs cpu | 109,386 | 6 | - | - | - | - | - | - | - | not available: Cannot find module '@a2s/tfjs' |",
     );
   });
 
@@ -274,8 +323,41 @@ describe("goalLines", () => {
     );
   });
 
-  it("judges onnxruntime's A2S step at 1e7 against 2x the C loop's", () => {
+  it("explains the limit goal with the WebAssembly rows at 1e7 against the 128-bit loop, without judging them", () => {
+    // 24 ms over the native loop's 16; typed simd 20, bound 18, wasm simd 19, no-copies placement 20 ms over 24.
+    const explanation =
+      "  - For explanation, not the goal: WebAssembly SIMD has only 128-bit lanes and no fused multiply-add; " +
+      "against the C loop compiled to those (`-mprefer-vector-width=128 -mno-fma`) at 10,000,000 parameters " +
+      "(24.00 ms, 1.50x the native loop's 16.00 ms): ";
     expect(lines[3]).toBe(
+      `${explanation}typed simd 0.83x (20.00 vs 24.00 ms); typed simd, bound arrays (no copies) 0.75x (18.00 vs 24.00 ms); ` +
+        "wasm simd 0.79x (19.00 vs 24.00 ms); tfjs wasm not measured; " +
+        "wasm simd, p and g in wasm memory (no copies) 0.83x (20.00 vs 24.00 ms, from the WebAssembly comparison).",
+    );
+    const withTfjs = results();
+    withTfjs.steps.push({
+      adapter: "tfjs wasm",
+      size: 10_000_000,
+      tensors: 1,
+      a2sMs: 30,
+      adamMs: 70,
+      samples: 4,
+    });
+    expect(goalLines(withTfjs, seed)[3]).toContain("; tfjs wasm 1.25x (30.00 vs 24.00 ms);");
+    // The goal itself stays against the native loop.
+    expect(lines[2]).toContain("typed simd 1.25x (20.00 vs 16.00 ms) met");
+    const skipped = goalLines({ ...results(), limit128: { available: false, reason: "cc failed" } }, seed);
+    expect(skipped[3]).toBe(
+      "  - For explanation, not the goal: WebAssembly SIMD has only 128-bit lanes and no fused multiply-add; " +
+        "against the C loop compiled to those (`-mprefer-vector-width=128 -mno-fma`) at 10,000,000 parameters: " +
+        "not measured (skipped: cc failed).",
+    );
+    const old = goalLines({ ...results(), limit128: undefined }, seed);
+    expect(old[3]).toMatch(/^- onnxruntime's A2S step/);
+  });
+
+  it("judges onnxruntime's A2S step at 1e7 against 2x the C loop's", () => {
+    expect(lines[4]).toBe(
       "- onnxruntime's A2S step at 10,000,000 parameters <= 2x the C loop's: not measured (no onnxruntime row).",
     );
     const measured = results();
@@ -288,7 +370,7 @@ describe("goalLines", () => {
       samples: 5,
     });
     // 40 ms over the C loop's 16 ms.
-    expect(goalLines(measured, seed)[3]).toBe(
+    expect(goalLines(measured, seed)[4]).toBe(
       "- onnxruntime's A2S step at 10,000,000 parameters <= 2x the C loop's: 2.50x (40.00 vs 16.00 ms), NOT met.",
     );
   });
@@ -304,13 +386,13 @@ describe("goalLines", () => {
 
   it("judges onnxruntime's epoch against the seed's A2S epoch", () => {
     // 6.566 s over 1 s; in CPU seconds 5.628 s over 0.8 s.
-    expect(lines[4]).toContain(
+    expect(lines[5]).toContain(
       "6.57x (1.00 vs 6.57 s; in CPU seconds 7.03x), met; test accuracy 91.00% vs 90.00%",
     );
   });
 
   it("judges tfjs's fused A2S step against tf.train.adam's per backend, at every size, beside the generic path", () => {
-    expect(lines[5]).toBe(
+    expect(lines[6]).toBe(
       "- @a2s/tfjs cpu: fused A2S step <= 0.5x tf.train.adam's at every size: not measured.",
     );
     const measured = results();
@@ -321,12 +403,12 @@ describe("goalLines", () => {
       { adapter: "tfjs wasm", size: 109_386, tensors: 6, a2sMs: 1, adamMs: 1, samples: 10 },
     );
     const judged = goalLines(measured, seed);
-    expect(judged[5]).toBe(
+    expect(judged[6]).toBe(
       "- @a2s/tfjs cpu: fused A2S step <= 0.5x tf.train.adam's at every size: " +
         "109,386 0.20x (2.00 vs 10.00 ms; 0.17x the generic path's 12.00 ms) met; " +
         "10,000,000 0.60x (1200 vs 2000 ms) NOT met.",
     );
-    expect(judged[6]).toBe(
+    expect(judged[7]).toBe(
       "- @a2s/tfjs wasm: fused A2S step <= 1.15x tf.train.adam's at every size: 109,386 1.00x (1.00 vs 1.00 ms) met.",
     );
   });
