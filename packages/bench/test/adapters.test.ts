@@ -28,7 +28,7 @@ const test = subset(mnist.test, 0, 500);
 
 describe.each([
   ["tfjs", loadTfjs, ["tfjs cpu", "tfjs wasm"]],
-  ["onnxruntime", loadOnnxruntime, ["onnxruntime"]],
+  ["onnxruntime", loadOnnxruntime, ["onnxruntime", "onnxruntime, step on the host (typed simd)"]],
 ] as const)(
   "%s rows",
   (family, load, names) => {

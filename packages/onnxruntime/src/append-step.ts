@@ -207,7 +207,7 @@ function layoutOf(graph: GraphBuilder, options: AppendStepOptions): Layout {
 }
 
 /** Checks parameters given for the layout: every name, its dtype, its length, finite values. */
-function checkParameters(
+export function checkParameters(
   names: readonly string[],
   shapes: readonly (readonly number[])[],
   dtype: FloatDType,

@@ -7,6 +7,11 @@ export {
   type TensorLike,
 } from "./append-step.js";
 export { saveModel } from "./export.js";
+export {
+  createHostStepTrainer,
+  type HostOptimizer,
+  type HostStepTrainerOptions,
+} from "./host-step-trainer.js";
 export { mlpParamNames, mlpParamShapes, SEED_LAYER_SIZES } from "./mlp-graph.js";
 export {
   buildEvaluationModel,

@@ -44,9 +44,9 @@ export interface GradientResult {
 }
 
 /** Trains an MLP with one onnxruntime run per step; made by {@link createTrainer}. */
-export interface Trainer {
+export interface Trainer<O = Optimizer> {
   readonly sizes: readonly number[];
-  readonly optimizer: Optimizer;
+  readonly optimizer: O;
   /**
    * One optimizer step on a batch (`x`: rows of `sizes[0]` pixels, `y`: labels, both
    * copied at the call); resolves to the batch's loss before the step.
@@ -64,6 +64,55 @@ export interface Trainer {
   exportModel(): Uint8Array;
   /** Releases the trainer's sessions (the optimizer and its state stay). */
   dispose(): Promise<void>;
+}
+
+/**
+ * The model's layer sizes, checked (default: the seed's).
+ * @throws InvalidOptionError sizes that are not two or more positive integers.
+ */
+export function mlpSizes(model: MlpModel | undefined): readonly number[] {
+  const sizes = model?.sizes ?? SEED_LAYER_SIZES;
+  if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    throw new InvalidOptionError("model.sizes", sizes, "two or more positive integers");
+  }
+  return Object.freeze([...sizes]);
+}
+
+/**
+ * Checks a batch for an MLP of `sizes` and describes it as the graphs' two inputs (the
+ * arrays themselves: copy them to keep them).
+ * @throws TensorMismatchError arrays of another type, a length that does not fit, a label out of range.
+ */
+export function mlpBatch(sizes: readonly number[], x: Float32Array, y: Uint8Array) {
+  const width = sizes[0] as number;
+  const classes = sizes[sizes.length - 1] as number;
+  if (!(x instanceof Float32Array))
+    throw new TensorMismatchError(IMAGES, "type", "a Float32Array", x, "input");
+  if (!(y instanceof Uint8Array)) throw new TensorMismatchError(LABELS, "type", "a Uint8Array", y, "input");
+  if (y.length === 0 || x.length !== y.length * width) {
+    throw new TensorMismatchError(
+      IMAGES,
+      "length",
+      `${width} per label (${y.length} labels)`,
+      x.length,
+      "input",
+    );
+  }
+  for (let i = 0; i < y.length; i++) {
+    if ((y[i] as number) >= classes) {
+      throw new TensorMismatchError(
+        LABELS,
+        "type",
+        `class indices below ${classes}`,
+        `${y[i]} at index ${i}`,
+        "input",
+      );
+    }
+  }
+  return {
+    [IMAGES]: { type: "float32" as const, data: x, dims: [y.length, width] },
+    [LABELS]: { type: "uint8" as const, data: y, dims: [y.length] },
+  };
 }
 
 /**
@@ -92,11 +141,7 @@ class OnnxTrainer implements Trainer {
         "an optimizer of @a2s/onnxruntime (A2S, Adam, RMSProp, SGDMomentum or Optimizer)",
       );
     }
-    const sizes = model?.sizes ?? SEED_LAYER_SIZES;
-    if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) {
-      throw new InvalidOptionError("model.sizes", sizes, "two or more positive integers");
-    }
-    this.sizes = Object.freeze([...sizes]);
+    this.sizes = mlpSizes(model);
     this.optimizer = optimizer;
     this.#names = mlpParamNames(this.sizes);
     this.#training = buildTrainingModel(this.sizes);
@@ -109,37 +154,9 @@ class OnnxTrainer implements Trainer {
     });
   }
 
-  /** Checks a batch and describes it as the graphs' two inputs (the step copies them). */
+  /** The batch as the graphs' two inputs (the step copies them). */
   #batch(x: Float32Array, y: Uint8Array) {
-    const width = this.sizes[0] as number;
-    const classes = this.sizes[this.sizes.length - 1] as number;
-    if (!(x instanceof Float32Array))
-      throw new TensorMismatchError(IMAGES, "type", "a Float32Array", x, "input");
-    if (!(y instanceof Uint8Array)) throw new TensorMismatchError(LABELS, "type", "a Uint8Array", y, "input");
-    if (y.length === 0 || x.length !== y.length * width) {
-      throw new TensorMismatchError(
-        IMAGES,
-        "length",
-        `${width} per label (${y.length} labels)`,
-        x.length,
-        "input",
-      );
-    }
-    for (let i = 0; i < y.length; i++) {
-      if ((y[i] as number) >= classes) {
-        throw new TensorMismatchError(
-          LABELS,
-          "type",
-          `class indices below ${classes}`,
-          `${y[i]} at index ${i}`,
-          "input",
-        );
-      }
-    }
-    return {
-      [IMAGES]: { type: "float32", data: x, dims: [y.length, width] },
-      [LABELS]: { type: "uint8", data: y, dims: [y.length] },
-    };
+    return mlpBatch(this.sizes, x, y);
   }
 
   async trainStep(x: Float32Array, y: Uint8Array): Promise<number> {

@@ -1,6 +1,8 @@
 /**
  * Rows for @a2s/onnxruntime: its A2S and Adam optimizer graphs run by onnxruntime-node,
- * and its trainer (the MLP's training graph with the optimizer step fused in).
+ * and its two trainers: the MLP's training graph with the optimizer step fused in
+ * (`createTrainer`), and the training graph for the gradients with the step taken on the
+ * host by @a2s/typed's SIMD kernels (`createHostStepTrainer`).
  *
  * A2S with the seed's defaults spends its first 1500 steps with the blend weight at 1,
  * where its graph leaves the unused SGD step out (host values exactly 0 or 1 are folded
@@ -11,6 +13,9 @@ import type { Kind } from "../results.js";
 import { stepInputs } from "../shapes.js";
 import { checkpointStateSize } from "../state-size.js";
 import type { AdapterSet, StepAdapter, Stepper, TensorShapes, Trainer } from "./types.js";
+
+/** The training row of `createHostStepTrainer` with @a2s/typed's optimizers (their default, SIMD, kernel). */
+export const ONNX_HOST_STEP_ROW = "onnxruntime, step on the host (typed simd)";
 
 export async function loadOnnxruntime(): Promise<AdapterSet> {
   const ort = await import("@a2s/onnxruntime");
@@ -53,6 +58,21 @@ export async function loadOnnxruntime(): Promise<AdapterSet> {
           const trainer = ort.createTrainer({
             model: { params: new Mlp({ seed }).params },
             optimizer: makeOptimizer(kind),
+          });
+          return {
+            step: (x, y) => trainer.trainStep(x, y),
+            accuracy: (x, y) => trainer.evaluate(x, y),
+            dispose: () => trainer.dispose(),
+          };
+        },
+      },
+      {
+        name: ONNX_HOST_STEP_ROW,
+        async make(kind, seed): Promise<Trainer> {
+          const [{ Mlp }, typed] = await Promise.all([import("@a2s/mlp"), import("@a2s/typed")]);
+          const trainer = ort.createHostStepTrainer({
+            model: { params: new Mlp({ seed }).params },
+            optimizer: kind === "A2S" ? new typed.A2S() : new typed.Adam(),
           });
           return {
             step: (x, y) => trainer.trainStep(x, y),
