@@ -10,7 +10,13 @@ import { type FloatArray, InvalidCallError, InvalidOptionError } from "@a2s/core
 import type { InferenceSession, Tensor } from "onnxruntime-common";
 import { checkParameters } from "./append-step.js";
 import { mlpParamNames, mlpParamShapes } from "./mlp-graph.js";
-import { buildEvaluationModel, buildInferenceModel, buildTrainingModel } from "./mlp-models.js";
+import {
+  buildEvaluationModel,
+  buildInferenceModel,
+  buildTrainingModel,
+  IMAGES,
+  LABELS,
+} from "./mlp-models.js";
 import { checkRuntime, defaultRuntime, type OnnxRuntime, writesIntoGivenOutputs } from "./runtime.js";
 import { createSession } from "./session.js";
 import { type GradientResult, type MlpModel, mlpBatch, mlpSizes, type Trainer } from "./trainer.js";
@@ -68,6 +74,8 @@ class HostStepTrainer<O extends HostOptimizer> implements Trainer<O> {
   readonly #runtime: Promise<OnnxRuntime>;
   readonly #sessionOptions: InferenceSession.SessionOptions | undefined;
   readonly #sessions = new Map<"training" | "evaluation", Promise<InferenceSession>>();
+  /** Tensors over the arrays the trainer keeps for good, made at the first run: the parameters and gradients. */
+  #tensors: { params: Record<string, Tensor>; grads: Record<string, Tensor> } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #disposed = false;
 
@@ -124,28 +132,53 @@ class HostStepTrainer<O extends HostOptimizer> implements Trainer<O> {
     return session;
   }
 
-  /** The parameters and the batch as feeds of a graph that takes them all (the batch copied at the call). */
-  #feeds(runtime: OnnxRuntime, session: InferenceSession, batch: ReturnType<typeof mlpBatch>) {
-    const feeds: Record<string, Tensor> = {};
-    this.#names.forEach((name, i) => {
-      if (session.inputNames.includes(name))
-        feeds[name] = new runtime.Tensor("float32", this.#params[name] as Float32Array, this.#shapes[i]);
-    });
+  /** The tensors over the parameter and gradient arrays, which never change: made once. */
+  #fixedTensors(runtime: OnnxRuntime) {
+    const tensorsOf = (arrays: Arrays) =>
+      Object.fromEntries(
+        this.#names.map((name, i) => [
+          name,
+          new runtime.Tensor("float32", arrays[name] as Float32Array, this.#shapes[i]),
+        ]),
+      );
+    this.#tensors ??= { params: tensorsOf(this.#params), grads: tensorsOf(this.#grads) };
+    return this.#tensors;
+  }
+
+  /** The parameters and the batch as feeds of the training or evaluation graph (both take every parameter). */
+  #feeds(runtime: OnnxRuntime, batch: ReturnType<typeof mlpBatch>) {
+    const feeds: Record<string, Tensor> = { ...this.#fixedTensors(runtime).params };
     for (const [name, input] of Object.entries(batch))
       feeds[name] = new runtime.Tensor(input.type, input.data as Float32Array, input.dims);
     return feeds;
   }
 
-  /** Checks a batch and copies it, so that the caller may refill its arrays before the call runs. */
-  #batch(x: Float32Array, y: Uint8Array) {
-    mlpBatch(this.sizes, x, y);
-    return mlpBatch(this.sizes, x.slice(), y.slice());
+  /**
+   * Checks a batch and runs `work` on a copy of it after the calls before (copied at the
+   * call, so that the caller may refill its arrays before the work runs).
+   */
+  #withBatch<R>(
+    x: Float32Array,
+    y: Uint8Array,
+    work: (batch: ReturnType<typeof mlpBatch>) => Promise<R>,
+  ): Promise<R> {
+    let batch: ReturnType<typeof mlpBatch>;
+    try {
+      const checked = mlpBatch(this.sizes, x, y);
+      batch = {
+        [IMAGES]: { ...checked[IMAGES], data: x.slice() },
+        [LABELS]: { ...checked[LABELS], data: y.slice() },
+      };
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#enqueue(() => work(batch));
   }
 
   /** One run of the training graph; the gradients land in the trainer's gradient arrays. */
   async #gradients(batch: ReturnType<typeof mlpBatch>): Promise<Record<string, Tensor>> {
     const [runtime, session] = await Promise.all([this.#runtime, this.#session("training")]);
-    const feeds = this.#feeds(runtime, session, batch);
+    const feeds = this.#feeds(runtime, batch);
     if (!writesIntoGivenOutputs(runtime)) {
       const out = await session.run(feeds);
       for (const name of this.#names)
@@ -154,24 +187,13 @@ class HostStepTrainer<O extends HostOptimizer> implements Trainer<O> {
     }
     // onnxruntime-node writes into tensors handed to it: the gradients go straight where the step reads them.
     const fetches: Record<string, Tensor | null> = { loss: null, logits: null };
-    this.#names.forEach((name, i) => {
-      fetches[`grad_${name}`] = new runtime.Tensor(
-        "float32",
-        this.#grads[name] as Float32Array,
-        this.#shapes[i],
-      );
-    });
+    for (const [name, tensor] of Object.entries(this.#fixedTensors(runtime).grads))
+      fetches[`grad_${name}`] = tensor;
     return session.run(feeds, fetches as Record<string, Tensor>);
   }
 
   trainStep(x: Float32Array, y: Uint8Array): Promise<number> {
-    let batch: ReturnType<typeof mlpBatch>;
-    try {
-      batch = this.#batch(x, y);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#enqueue(async () => {
+    return this.#withBatch(x, y, async (batch) => {
       const out = await this.#gradients(batch);
       await this.optimizer.update(this.#params, this.#grads);
       return out["loss"]?.data[0] as number;
@@ -179,27 +201,15 @@ class HostStepTrainer<O extends HostOptimizer> implements Trainer<O> {
   }
 
   evaluate(x: Float32Array, y: Uint8Array): Promise<number> {
-    let batch: ReturnType<typeof mlpBatch>;
-    try {
-      batch = this.#batch(x, y);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#enqueue(async () => {
+    return this.#withBatch(x, y, async (batch) => {
       const [runtime, session] = await Promise.all([this.#runtime, this.#session("evaluation")]);
-      const { correct } = await session.run(this.#feeds(runtime, session, batch));
+      const { correct } = await session.run(this.#feeds(runtime, batch));
       return ((correct as Tensor).data[0] as number) / y.length;
     });
   }
 
   gradients(x: Float32Array, y: Uint8Array): Promise<GradientResult> {
-    let batch: ReturnType<typeof mlpBatch>;
-    try {
-      batch = this.#batch(x, y);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#enqueue(async () => {
+    return this.#withBatch(x, y, async (batch) => {
       const out = await this.#gradients(batch);
       return {
         loss: out["loss"]?.data[0] as number,

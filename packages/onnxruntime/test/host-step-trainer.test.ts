@@ -108,31 +108,6 @@ describe("createHostStepTrainer", () => {
     await trainer.dispose();
   });
 
-  test("unawaited steps train on each batch's contents at the call, though the caller refills one buffer", async () => {
-    const reference = createHostStepTrainer({
-      model: { params: new Mlp({ seed: 10 }).params },
-      optimizer: new typed.A2S(),
-    });
-    const trainer = createHostStepTrainer({
-      model: { params: new Mlp({ seed: 10 }).params },
-      optimizer: new typed.A2S(),
-    });
-    const x = new Float32Array(64 * 784);
-    const y = new Uint8Array(64);
-    const pending: Promise<number>[] = [];
-    const expectedLosses: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const batch = batchAt(i);
-      expectedLosses.push(await reference.trainStep(batch.x, batch.y));
-      x.set(batch.x);
-      y.set(batch.y);
-      pending.push(trainer.trainStep(x, y));
-    }
-    expect(await Promise.all(pending)).toEqual(expectedLosses);
-    expect(sameParams(trainer.getParameters(), reference.getParameters())).toBe(true);
-    await Promise.all([reference.dispose(), trainer.dispose()]);
-  });
-
   test("parameters go out as copies and come back in, in call order; the exported model holds them", async () => {
     const trainer = createHostStepTrainer({
       model: { params: new Mlp({ seed: 3 }).params },

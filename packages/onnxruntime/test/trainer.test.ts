@@ -3,8 +3,9 @@ import { Mlp } from "@a2s/mlp";
 import { loadMnist, type Mnist, subset } from "@a2s/mnist";
 import * as typed from "@a2s/typed";
 import { beforeAll, describe, expect, test } from "vitest";
+import { createHostStepTrainer } from "../src/host-step-trainer.js";
 import { A2S, Adam, SGDMomentum } from "../src/optimizer.js";
-import { createTrainer } from "../src/trainer.js";
+import { createTrainer, type Trainer } from "../src/trainer.js";
 
 let mnist: Mnist;
 beforeAll(async () => {
@@ -153,10 +154,22 @@ describe("createTrainer", () => {
     );
   });
 
-  test("unawaited steps train on each batch's contents at the call, though the caller refills one buffer", async () => {
+  // Both trainers copy the batch at the call; createHostStepTrainer's other tests are in host-step-trainer.test.ts.
+  test.each([
+    [
+      "createTrainer",
+      (params: Record<string, Float32Array>): Trainer<unknown> =>
+        createTrainer({ model: { params }, optimizer: new A2S() }),
+    ],
+    [
+      "createHostStepTrainer",
+      (params: Record<string, Float32Array>): Trainer<unknown> =>
+        createHostStepTrainer({ model: { params }, optimizer: new typed.A2S() }),
+    ],
+  ] as const)("%s: unawaited steps train on each batch's contents at the call, though the caller refills one buffer", async (_, make) => {
     const seed = 10;
-    const reference = createTrainer({ model: { params: new Mlp({ seed }).params }, optimizer: new A2S() });
-    const trainer = createTrainer({ model: { params: new Mlp({ seed }).params }, optimizer: new A2S() });
+    const reference = make(new Mlp({ seed }).params);
+    const trainer = make(new Mlp({ seed }).params);
     const x = new Float32Array(64 * 784);
     const y = new Uint8Array(64);
     const pending: Promise<number>[] = [];

@@ -32,6 +32,7 @@ import {
   ADAM,
   a2sFusable,
   a2sStep,
+  addTensorSums,
   type Baseline,
   type BaselinePasses,
   type Blend,
@@ -378,29 +379,15 @@ function fusedA2SStep(engine: Engine<Expr>, prepared: PreparedStep<Expr>): StepO
   const passes: A2SPasses = {
     sums(step, withDecay) {
       if (simd === null) return gradientSums(step, true, withDecay);
-      let gradSquares = 0;
-      let differenceSquares = 0;
-      let paramSquares = 0;
-      let gradPrev = 0;
-      let prevSquares = 0;
+      const parts = [];
       for (const [k, own] of tensors.entries()) {
-        const n = sizes[k] as number;
-        const stats = simd.gradientStats(
-          offset(own.g),
-          offset(own.prev),
-          n,
-          1,
-          withDecay ? offset(own.p) : undefined,
-        );
+        const withParams = withDecay ? offset(own.p) : undefined;
+        const stats = simd.gradientStats(offset(own.g), offset(own.prev), sizes[k] as number, 1, withParams);
         // The JavaScript pass finds the culprit (and throws, and the generic path takes the step).
         if (!stats.finite) return gradientSums(step, true, withDecay);
-        gradSquares += stats.sumSquares;
-        differenceSquares += stats.diffSquares;
-        gradPrev += stats.gradPrev;
-        prevSquares += stats.prevSquares;
-        paramSquares += stats.paramSquares ?? 0;
+        parts.push(stats);
       }
-      return { gradSquares, differenceSquares, paramSquares, gradPrev, prevSquares };
+      return addTensorSums(parts);
     },
     clippedDifferenceSquares(step, c) {
       // A factor below the smallest float32 would be 0 in the SIMD kernels.

@@ -180,6 +180,40 @@ export function gradientSums(
     : { gradSquares, differenceSquares, paramSquares };
 }
 
+/** One tensor's sums from a first pass run elsewhere (the SIMD kernels); a sum the pass does not give is absent. */
+export interface TensorSums {
+  readonly sumSquares: number;
+  readonly diffSquares?: number;
+  readonly gradPrev?: number;
+  readonly prevSquares?: number;
+  readonly paramSquares?: number;
+}
+
+/**
+ * The step's sums from each tensor's, added in tensor order; Σg·prev and Σprev² only when
+ * every tensor gave them (else a clipped step takes the exact pass).
+ */
+export function addTensorSums(parts: readonly TensorSums[]): GradientSums {
+  let gradSquares = 0;
+  let differenceSquares = 0;
+  let paramSquares = 0;
+  let gradPrev: number | undefined = 0;
+  let prevSquares: number | undefined = 0;
+  for (const part of parts) {
+    gradSquares += part.sumSquares;
+    differenceSquares += part.diffSquares ?? 0;
+    paramSquares += part.paramSquares ?? 0;
+    gradPrev = gradPrev === undefined || part.gradPrev === undefined ? undefined : gradPrev + part.gradPrev;
+    prevSquares =
+      prevSquares === undefined || part.prevSquares === undefined
+        ? undefined
+        : prevSquares + part.prevSquares;
+  }
+  return gradPrev === undefined || prevSquares === undefined
+    ? { gradSquares, differenceSquares, paramSquares }
+    : { gradSquares, differenceSquares, paramSquares, gradPrev, prevSquares };
+}
+
 /**
  * The smallest share of c²Σg² + Σprev² that Σ (c·g − prev)² may be when it is taken from
  * the sums: below it the subtraction cancels, and each halving of the share would double

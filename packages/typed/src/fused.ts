@@ -25,9 +25,11 @@ export {
   SGD_MOMENTUM,
 } from "./fused-baselines.js";
 export {
+  addTensorSums,
   clippedDifferenceSquares,
   type FusedKernel,
   type FusedStep,
   gradientSums,
   runFused,
+  type TensorSums,
 } from "./fused-step.js";

@@ -38,7 +38,7 @@ import {
   RMSPROP,
   SGD_MOMENTUM,
 } from "./fused-baselines.js";
-import type { FusedStep, GradientSums } from "./fused-step.js";
+import { addTensorSums, type FusedStep, type GradientSums, type TensorSums } from "./fused-step.js";
 import { SimdMemory } from "./simd-memory.js";
 
 /** A kernel set in its own memory, and the step that runs over it. */
@@ -58,14 +58,9 @@ export interface SimdKernel {
   create(sizes: readonly number[]): SimdRunner;
 }
 
-/** One tensor's pass 1 in the kernels: what {@link sumsIn} adds up. */
-interface TensorStats {
-  sumSquares: number;
-  finite: boolean;
-  diffSquares?: number;
-  gradPrev?: number;
-  prevSquares?: number;
-  paramSquares?: number;
+/** One tensor's pass 1 in the kernels. */
+interface TensorStats extends TensorSums {
+  readonly finite: boolean;
 }
 
 /**
@@ -81,24 +76,16 @@ function sumsIn(
 ): GradientSums {
   memory.enter(prepared);
   const { kernels } = memory;
-  let gradSquares = 0;
-  let differenceSquares = 0;
-  let paramSquares = 0;
-  let gradPrev = 0;
-  let prevSquares = 0;
-  prepared.tensors.forEach((info, k) => {
-    const s = stats(k, withDecay);
-    if (!s.finite) {
-      const index = kernels.firstNonFinite(k);
-      throw new NonFiniteGradientError(info.name, index, memory.views(k).grad?.[index] as number);
-    }
-    gradSquares += s.sumSquares;
-    differenceSquares += s.diffSquares ?? 0;
-    gradPrev += s.gradPrev ?? 0;
-    prevSquares += s.prevSquares ?? 0;
-    paramSquares += s.paramSquares ?? 0;
-  });
-  return { gradSquares, differenceSquares, paramSquares, gradPrev, prevSquares };
+  return addTensorSums(
+    prepared.tensors.map((info, k) => {
+      const s = stats(k, withDecay);
+      if (!s.finite) {
+        const index = kernels.firstNonFinite(k);
+        throw new NonFiniteGradientError(info.name, index, memory.views(k).grad?.[index] as number);
+      }
+      return s;
+    }),
+  );
 }
 
 /** A2S: pass 1 with the previous gradient, pass 2 in the kernels or, unproven, in JavaScript. */

@@ -9,7 +9,7 @@ import { relativeError, TOLERANCE } from "@a2s/conformance";
 import type { FloatArray, PreparedStep } from "@a2s/core";
 import { mulberry32 } from "@a2s/random";
 import { describe, expect, test } from "vitest";
-import { clippedDifferenceFromSums, FROM_SUMS_MIN_SHARE } from "../src/fused-step.js";
+import { addTensorSums, clippedDifferenceFromSums, FROM_SUMS_MIN_SHARE } from "../src/fused-step.js";
 import * as typed from "../src/index.js";
 import {
   A2S,
@@ -355,6 +355,24 @@ describe("clipping's Σ(c·g − prev)² taken from pass 1's sums", () => {
   test("is c²Σg² − 2cΣg·prev + Σprev² for float32 tensors", () => {
     // 0.25·4 − 2·0.5·1 + 3 = 3, a share of 3/4 of c²Σg² + Σprev² = 4.
     expect(clippedDifferenceFromSums(float32, sums, 0.5)).toBe(3);
+  });
+
+  test("adds tensors' sums in order, with Σg·prev and Σprev² only when every tensor gave them", () => {
+    const a = { sumSquares: 1, diffSquares: 2, gradPrev: 0.5, prevSquares: 3, paramSquares: 4 };
+    const b = { sumSquares: 10, diffSquares: 20, gradPrev: -1, prevSquares: 30 };
+    expect(addTensorSums([a, b])).toEqual({
+      gradSquares: 11,
+      differenceSquares: 22,
+      paramSquares: 4,
+      gradPrev: -0.5,
+      prevSquares: 33,
+    });
+    // A baseline's pass gives only Σg² (and Σp²): nothing for the difference.
+    expect(addTensorSums([a, { sumSquares: 10 }])).toEqual({
+      gradSquares: 11,
+      differenceSquares: 2,
+      paramSquares: 4,
+    });
   });
 
   test("is left to the exact pass for a float64 tensor, for sums without Σg·prev, and where it cancels", () => {
